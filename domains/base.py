@@ -1,0 +1,121 @@
+"""The domain contract: everything the generic pipeline needs to know about one kind of data.
+
+Adding a domain means adding one subpackage that implements `Domain` and registering it in
+`domains/__init__.py`; the flows, CLI and catalog do not change.
+"""
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from synthpipe.errors import InputDataError, unknown
+from validation.report import Report
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """`KIND[:LOCATION]` as given on the command line, e.g. `arch` or `csv:prices.csv`."""
+
+    kind: str
+    location: str = ""
+
+    @classmethod
+    def parse(cls, text: str, known: tuple[str, ...]) -> "SourceSpec":
+        kind, _, location = text.partition(":")
+        if kind not in known:
+            raise unknown("source kind", kind, known)
+        return cls(kind, location)
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.location}" if self.location else self.kind
+
+    def slug(self) -> str:
+        """A catalog-safe dataset name derived from the source."""
+        stem = Path(self.location).stem if self.location else self.kind
+        return re.sub(r"[^a-z0-9_-]+", "-", stem.lower()).strip("-_")[:64] or self.kind
+
+
+@dataclass(frozen=True)
+class Split:
+    """Real data divided into a training part and a holdout the generator never sees."""
+
+    train: Any
+    holdout: Any
+    description: str
+
+
+class Domain(ABC):
+    """One kind of data: how to read it, check it, model it, judge it and publish it."""
+
+    name: ClassVar[str]
+    source_kinds: ClassVar[tuple[str, ...]]
+    default_source: ClassVar[str]
+    default_generator: ClassVar[str]
+    profiles: ClassVar[dict[str, Any]]
+
+    def profile(self, name: str):
+        if name not in self.profiles:
+            raise unknown("profile", name, tuple(self.profiles))
+        return self.profiles[name]
+
+    def parse_source(self, text: str | None) -> SourceSpec:
+        return SourceSpec.parse(text or self.default_source, self.source_kinds)
+
+    def default_dataset_name(self, source: SourceSpec) -> str:
+        return f"{self.name}/{source.slug()}"
+
+    @abstractmethod
+    def load(self, source: SourceSpec) -> Any:
+        """Read real data from a source, refusing unusable input with one clear error."""
+
+    @abstractmethod
+    def fingerprint(self, data: Any) -> str:
+        """A content hash of the real data, stable across runs (drives training caches)."""
+
+    @abstractmethod
+    def check_input(self, data: Any) -> dict:
+        """Run the input expectation suite; raise InputDataError listing what failed."""
+
+    @abstractmethod
+    def split(self, data: Any, profile) -> Split:
+        """Divide real data into train and holdout without leakage between them."""
+
+    @abstractmethod
+    def training_data(self, train: Any, profile, generator: str) -> np.ndarray:
+        """What the named generator is fitted on."""
+
+    @abstractmethod
+    def n_samples(self, profile) -> tuple[int, int | None]:
+        """How many records to sample, and their length (None where it does not apply)."""
+
+    @abstractmethod
+    def decode(self, synthetic: np.ndarray, train: Any, seed: int) -> Any:
+        """Turn generator output into the published form (source units and columns)."""
+
+    @abstractmethod
+    def evaluate(self, split: Split, synthetic: np.ndarray, published: Any, profile, seed: int) -> Report:
+        """Fidelity, privacy and output-suite metrics, each with its threshold and baseline."""
+
+    @abstractmethod
+    def write_published(self, published: Any, synthetic: np.ndarray, split: Split, report: Report,
+                        folder: Path, context: dict, profile) -> None:
+        """Write data files, plots and the data card into a staging folder."""
+
+    @abstractmethod
+    def schema(self, published: Any) -> dict:
+        """Column names and types (or array shapes) recorded in the manifest."""
+
+    @abstractmethod
+    def read_published(self, folder: Path) -> Any:
+        """Load a published version's data the way users of this field expect."""
+
+
+def require(condition: bool, message: str) -> None:
+    """Raise the project's input error unless `condition` holds."""
+    if not condition:
+        raise InputDataError(message)

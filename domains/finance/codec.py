@@ -1,0 +1,160 @@
+"""Prices <-> stationary features, so generators learn returns while users get prices.
+
+For each asset with a close the features are: the close log return, the opening gap
+log(O_t / C_{t-1}), the upper and lower wick log(H_t / max(O_t, C_t)) and log(min(O_t, C_t) / L_t),
+and the log change of volume. Decoding rebuilds prices from a starting row, so published prices
+keep the source's units and Low <= Open, Close <= High holds by construction. Other positive
+columns are modelled by log returns, columns with zero or negative values by first differences,
+and exact duplicates of another column (e.g. an unadjusted `Adj Close`) are copied.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from synthpipe.errors import InputDataError
+
+_FIELD = re.compile(r"^(?P<asset>.*?)[ _.\-]?(?P<field>open|high|low|close|adj[ _]?close|volume)$", re.I)
+
+
+@dataclass
+class AssetColumns:
+    close: str
+    open: str | None = None
+    high: str | None = None
+    low: str | None = None
+    volume: str | None = None
+
+
+@dataclass
+class PriceCodec:
+    """Column roles learned from a frame by `fit`; `encode`/`decode` are exact inverses."""
+
+    columns: list[str] = field(default_factory=list)
+    assets: list[AssetColumns] = field(default_factory=list)
+    log_levels: list[str] = field(default_factory=list)
+    diff_levels: list[str] = field(default_factory=list)
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    # -- roles -------------------------------------------------------------------------------
+    @classmethod
+    def fit(cls, frame: pd.DataFrame) -> "PriceCodec":
+        codec = cls(columns=list(frame.columns))
+        remaining = list(frame.columns)
+        for i, column in enumerate(frame.columns):
+            for earlier in frame.columns[:i]:
+                if earlier not in codec.aliases and frame[column].equals(frame[earlier]):
+                    codec.aliases[column] = earlier
+                    remaining.remove(column)
+                    break
+        groups: dict[str, dict[str, str]] = {}
+        for column in remaining:
+            match = _FIELD.match(str(column))
+            if match and not match["field"].lower().startswith("adj"):
+                groups.setdefault(match["asset"], {})[match["field"].lower()] = column
+        for asset, roles in groups.items():
+            if "close" not in roles:
+                continue
+            columns = AssetColumns(**roles)
+            prices = [c for c in (columns.open, columns.high, columns.low, columns.close) if c]
+            for column in prices:
+                if (frame[column] <= 0).any():
+                    day = frame.index[(frame[column] <= 0).to_numpy()][0]
+                    raise InputDataError(f"price column {column!r} has a zero or negative value on {day}; "
+                                         "prices must be positive (fix or drop those rows)")
+            if columns.volume and (frame[columns.volume] < 0).any():
+                raise InputDataError(f"volume column {columns.volume!r} has negative values; volumes must be >= 0")
+            codec.assets.append(columns)
+            for column in [*prices, columns.volume]:
+                if column:
+                    remaining.remove(column)
+        for column in remaining:
+            if frame[column].nunique() <= 1:
+                raise InputDataError(f"column {column!r} is constant; drop it, there is nothing to model")
+            (codec.log_levels if (frame[column] > 0).all() else codec.diff_levels).append(column)
+        return codec
+
+    @property
+    def feature_names(self) -> list[str]:
+        names = []
+        for a in self.assets:
+            names.append(f"{a.close}:logret")
+            names += [f"{c}:{kind}" for c, kind in ((a.open, "gap"), (a.high, "upper"), (a.low, "lower"),
+                                                   (a.volume, "dlogvol")) if c]
+        names += [f"{c}:logret" for c in self.log_levels] + [f"{c}:diff" for c in self.diff_levels]
+        return names
+
+    @property
+    def return_columns(self) -> list[str]:
+        """Price series whose log returns are published next to them."""
+        return [a.close for a in self.assets] + self.log_levels
+
+    # -- transforms --------------------------------------------------------------------------
+    def encode(self, frame: pd.DataFrame) -> np.ndarray:
+        """Features for days 1..n-1 of `frame` (day 0 is the starting point)."""
+        prev, cur = frame.iloc[:-1].to_numpy(), frame.iloc[1:].to_numpy()
+        col = {c: i for i, c in enumerate(frame.columns)}
+        out = []
+        for a in self.assets:
+            close_prev, close = prev[:, col[a.close]], cur[:, col[a.close]]
+            out.append(np.log(close / close_prev))
+            open_ = cur[:, col[a.open]] if a.open else close
+            if a.open:
+                out.append(np.log(open_ / close_prev))
+            if a.high:
+                out.append(np.log(cur[:, col[a.high]] / np.maximum(open_, close)))
+            if a.low:
+                out.append(np.log(np.minimum(open_, close) / cur[:, col[a.low]]))
+            if a.volume:
+                out.append(np.log1p(cur[:, col[a.volume]]) - np.log1p(prev[:, col[a.volume]]))
+        out += [np.log(cur[:, col[c]] / prev[:, col[c]]) for c in self.log_levels]
+        out += [cur[:, col[c]] - prev[:, col[c]] for c in self.diff_levels]
+        return np.stack(out, axis=1).astype(np.float64)
+
+    def decode(self, features: np.ndarray, start: pd.DataFrame) -> pd.DataFrame:
+        """Rebuild sequences from features `(n, T, F)` and one starting row per sequence.
+
+        Returns a long frame: `sequence_id`, `step` (1..T), the source columns, and
+        `logret_<column>` for every price series (step 1 relative to the starting row).
+        """
+        n, length, _ = features.shape
+        names = self.feature_names
+        feat = {name: features[:, :, i].astype(np.float64) for i, name in enumerate(names)}
+        values: dict[str, np.ndarray] = {}
+        returns: dict[str, np.ndarray] = {}
+        for a in self.assets:
+            r = feat[f"{a.close}:logret"]
+            log_close = np.log(start[a.close].to_numpy())[:, None] + np.cumsum(r, axis=1)
+            close = np.exp(log_close)
+            close_prev = np.exp(np.concatenate([np.log(start[a.close].to_numpy())[:, None], log_close[:, :-1]], 1))
+            values[a.close], returns[a.close] = close, r
+            open_ = close_prev * np.exp(feat[f"{a.open}:gap"]) if a.open else close
+            if a.open:
+                values[a.open] = open_
+            if a.high:
+                values[a.high] = np.maximum(open_, close) * np.exp(np.maximum(feat[f"{a.high}:upper"], 0))
+            if a.low:
+                values[a.low] = np.minimum(open_, close) * np.exp(-np.maximum(feat[f"{a.low}:lower"], 0))
+            if a.volume:
+                log_volume = np.log1p(start[a.volume].to_numpy())[:, None] + np.cumsum(feat[f"{a.volume}:dlogvol"], 1)
+                values[a.volume] = np.round(np.maximum(np.expm1(log_volume), 0))
+        for c in self.log_levels:
+            r = feat[f"{c}:logret"]
+            values[c] = np.exp(np.log(start[c].to_numpy())[:, None] + np.cumsum(r, axis=1))
+            returns[c] = r
+        for c in self.diff_levels:
+            values[c] = start[c].to_numpy()[:, None] + np.cumsum(feat[f"{c}:diff"], axis=1)
+        for alias, original in self.aliases.items():
+            values[alias] = values[original]
+        frame = pd.DataFrame({
+            "sequence_id": np.repeat(np.arange(n), length),
+            "step": np.tile(np.arange(1, length + 1), n),
+        })
+        for c in self.columns:
+            frame[c] = values[c].reshape(-1)
+        for c in self.return_columns:
+            frame[f"logret_{c}"] = returns[c].reshape(-1)
+        return frame

@@ -1,0 +1,81 @@
+"""The finance domain: daily multi-asset market data as sequences of returns."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from domains.base import Domain, SourceSpec, Split
+from domains.finance import publishing
+from domains.finance.codec import PriceCodec
+from domains.finance.evaluation import evaluate
+from domains.finance.expectations import input_suite
+from domains.finance.profiles import PROFILES, FinanceProfile
+from domains.finance.sources import load_source
+from domains.finance.windows import SEGMENT, segments, split_blocked, windows_of
+from synthpipe.errors import InputDataError
+from validation.expectations import describe_failures, run_suite
+from validation.report import Report
+
+
+class FinanceDomain(Domain):
+    name = "finance"
+    source_kinds = ("arch", "csv")
+    default_source = "arch"
+    default_generator = "mdn-gru"
+    profiles = PROFILES
+
+    def default_dataset_name(self, source: SourceSpec) -> str:
+        return "finance/markets" if source.kind == "arch" else super().default_dataset_name(source)
+
+    def load(self, source: SourceSpec) -> pd.DataFrame:
+        return load_source(source)
+
+    def fingerprint(self, data: pd.DataFrame) -> str:
+        digest = hashlib.sha256()
+        digest.update("|".join(map(str, data.columns)).encode())
+        digest.update(pd.util.hash_pandas_object(data, index=True).to_numpy().tobytes())
+        return digest.hexdigest()
+
+    def check_input(self, data: pd.DataFrame) -> dict:
+        summary = run_suite("finance.input", data.reset_index(), input_suite(data))
+        if not summary["success"]:
+            raise InputDataError(f"real data failed its expectation suite: {describe_failures(summary)}")
+        return summary
+
+    def split(self, data: pd.DataFrame, profile: FinanceProfile) -> Split:
+        # Windows never cross a block boundary, so the embargo only has to keep the two sides
+        # from touching: one metric window's length.
+        return split_blocked(data, profile.holdout_fraction, profile.block, profile.window)
+
+    def training_data(self, train: pd.DataFrame, profile: FinanceProfile, generator: str) -> np.ndarray:
+        parts = segments(train)
+        codec = PriceCodec.fit(pd.concat(parts))
+        return windows_of(parts, codec.encode, profile.train_window, profile.plan(generator).train_stride)
+
+    def n_samples(self, profile: FinanceProfile) -> tuple[int, int | None]:
+        return profile.n_sequences, profile.sequence_length
+
+    def decode(self, synthetic: np.ndarray, train: pd.DataFrame, seed: int) -> pd.DataFrame:
+        # Each path starts from the levels of a random real training day: realistic price levels
+        # and cross-asset ratios, while every step after it is synthetic.
+        rng = np.random.default_rng(seed)
+        real = train.drop(columns=SEGMENT, errors="ignore")
+        starts = real.iloc[rng.integers(0, len(real), len(synthetic))]
+        return PriceCodec.fit(real).decode(synthetic, starts)
+
+    def evaluate(self, split: Split, synthetic: np.ndarray, published: pd.DataFrame, profile: FinanceProfile,
+                 seed: int) -> Report:
+        return evaluate(split, synthetic, published, profile, seed)
+
+    def write_published(self, published: pd.DataFrame, synthetic: np.ndarray, split: Split, report: Report,
+                        folder: Path, context: dict, profile: FinanceProfile) -> None:
+        publishing.write(published, synthetic, split, report, folder, context, profile.window)
+
+    def schema(self, published: pd.DataFrame) -> dict:
+        return publishing.schema(published)
+
+    def read_published(self, folder: Path) -> pd.DataFrame:
+        return pd.read_parquet(folder / publishing.DATA_FILE)

@@ -1,0 +1,90 @@
+"""The finance report: TimeGAN scores, distances, stylized facts, privacy and the output suite."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from domains.base import Split
+from domains.finance.codec import PriceCodec
+from domains.finance.expectations import output_suite
+from domains.finance.profiles import FinanceProfile
+from domains.finance.stylized_facts import facts
+from domains.finance.windows import SEGMENT, segments, sub_windows, windows_of
+from validation.distances import correlation_distance, marginal_wasserstein
+from validation.expectations import run_suite
+from validation.privacy import closer_to_train_share, membership_auc
+from validation.report import Metric, Report, relative_threshold
+from validation.scaling import MinMax
+from validation.sequence_scores import discriminative_score, predictive_score
+
+
+def fit_codec(split: Split) -> PriceCodec:
+    return PriceCodec.fit(split.train.drop(columns=SEGMENT, errors="ignore"))
+
+
+def metric_windows(codec: PriceCodec, split: Split, synthetic: np.ndarray, window: int):
+    """Real train, real holdout (all stride-1 windows) and synthetic windows of `window` steps.
+
+    Long synthetic paths are cut into non-overlapping windows for the fidelity metrics."""
+    train = windows_of(segments(split.train), codec.encode, window)
+    holdout = windows_of(segments(split.holdout), codec.encode, window)
+    return train, holdout, sub_windows(synthetic, window, window)
+
+
+def return_indices(codec: PriceCodec) -> list[int]:
+    names = codec.feature_names
+    return [names.index(f"{c}:logret") for c in codec.return_columns]
+
+
+def evaluate(split: Split, synthetic: np.ndarray, published: pd.DataFrame, profile: FinanceProfile,
+             seed: int) -> Report:
+    codec = fit_codec(split)
+    t = profile.thresholds
+    train_w, holdout_w, synth_w = metric_windows(codec, split, synthetic, profile.window)
+    scale = MinMax(train_w)
+    tr, ho, sy = scale(train_w), scale(holdout_w), scale(synth_w)
+    report = Report()
+
+    score_args = dict(seed=seed, steps=profile.score_steps)
+    disc = discriminative_score(tr, sy, repeats=profile.score_repeats, **score_args)
+    disc_base = discriminative_score(tr, ho, repeats=profile.score_repeats, **score_args)
+    report.add(Metric("discriminative_score", disc, "fidelity", "<=",
+                      relative_threshold(disc_base, t.discriminative_factor, t.discriminative_floor), disc_base,
+                      "|accuracy - 0.5| of a GRU telling real train windows from these; baseline: holdout windows"))
+    pred = predictive_score(sy, ho, **score_args)
+    pred_base = predictive_score(tr, ho, **score_args)
+    report.add(Metric("predictive_score", pred, "fidelity", "<=", t.predictive_factor * pred_base, pred_base,
+                      "one-step-ahead MAE on real holdout of a GRU trained on synthetic; baseline: trained on real train"))
+
+    marg, marg_base = marginal_wasserstein(sy, tr), marginal_wasserstein(ho, tr)
+    report.add(Metric("marginal_wasserstein", marg, "fidelity", "<=",
+                      relative_threshold(marg_base, t.marginal_factor, t.marginal_floor), marg_base,
+                      "mean 1-Wasserstein distance of scaled feature marginals to real train"))
+    corr, corr_base = correlation_distance(sy, tr), correlation_distance(ho, tr)
+    report.add(Metric("cross_correlation_distance", corr, "fidelity", "<=",
+                      relative_threshold(corr_base, t.correlation_factor, t.correlation_floor), corr_base,
+                      "mean |difference| of feature correlation matrices to real train"))
+
+    idx = return_indices(codec)
+    real_facts, syn_facts, hold_facts = facts(train_w[..., idx]), facts(synth_w[..., idx]), facts(holdout_w[..., idx])
+    for name in real_facts:
+        report.add(Metric(f"stylized_{name}_gap", abs(syn_facts[name] - real_facts[name]), "fidelity",
+                          baseline=abs(hold_facts[name] - real_facts[name]),
+                          description=f"|{name}(synthetic) - {name}(real train)| = |{syn_facts[name]:.3g} - "
+                                      f"{real_facts[name]:.3g}|; holdout value {hold_facts[name]:.3g}"))
+
+    # Privacy looks at every window inside the synthetic paths (stride 1), so a copied stretch
+    # of training data is found wherever it starts.
+    sy_all = scale(sub_windows(synthetic, profile.window, 1))
+    report.add(Metric("closer_to_train_share", closer_to_train_share(sy_all, tr, ho, seed=seed), "privacy", "<=",
+                      t.closer_to_train_max, None,
+                      "share of synthetic windows nearer to a train than to a holdout window (0.5 ideal)"))
+    report.add(Metric("membership_inference_auc", membership_auc(sy_all, tr, ho, seed=seed), "privacy", "<=",
+                      t.membership_auc_max, None,
+                      "AUC of a nearest-synthetic-distance attack telling train from holdout windows (0.5 ideal)"))
+
+    n_sequences, length = synthetic.shape[:2]
+    suite = run_suite("finance.output", published, output_suite(published, codec, n_sequences, length))
+    report.add(Metric("output_expectations_failed", float(len(suite["failed"])), "expectations", "<=", 0.0, None,
+                      f"failed expectations of {suite['evaluated']} in the published-table suite"))
+    return report

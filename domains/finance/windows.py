@@ -1,0 +1,66 @@
+"""Blocked train/holdout split in time, and sliding windows within contiguous segments.
+
+A single cut (train = past, holdout = future) confounds every real-vs-real comparison with the
+market regime of the last period. Instead the history is cut into contiguous blocks and every
+k-th block is held out (blocked cross-validation, as in purged k-fold): both sides span the same
+regimes, windows never cross a block boundary, and `embargo` days are dropped where a block
+follows one of the other side, so no window of one side overlaps or touches the other.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from domains.base import Split, require
+
+SEGMENT = "segment"
+
+
+def split_blocked(frame: pd.DataFrame, holdout_fraction: float, block: int, embargo: int) -> Split:
+    n_blocks = len(frame) // block
+    every = max(2, int(round(1 / holdout_fraction)))
+    require(n_blocks >= every and block > 2 * embargo,
+            f"too little data to split: {len(frame)} days make {n_blocks} blocks of {block} days, "
+            f"need at least {every} (and blocks longer than twice the {embargo}-day window); "
+            "provide a longer history or use a shorter window")
+    train, holdout = [], []
+    # Offset so the holdout blocks sit in the middle of each group of `every` blocks.
+    is_holdout = [(b % every) == every // 2 for b in range(n_blocks)]
+    for b in range(n_blocks):
+        start, stop = b * block, (b + 1) * block if b < n_blocks - 1 else len(frame)
+        if b > 0 and is_holdout[b] != is_holdout[b - 1]:
+            start += embargo
+        segment = frame.iloc[start:stop].copy()
+        segment[SEGMENT] = b
+        (holdout if is_holdout[b] else train).append(segment)
+    train_frame, holdout_frame = pd.concat(train), pd.concat(holdout)
+    description = (f"blocked by time: {n_blocks} blocks of ~{block} trading days from {frame.index[0].date()} "
+                   f"to {frame.index[-1].date()}, every {every}th held out ({len(train_frame)} train days in "
+                   f"{len(train)} blocks, {len(holdout_frame)} holdout days in {len(holdout)} blocks), "
+                   f"{embargo}-day embargo where the sides meet")
+    return Split(train_frame, holdout_frame, description)
+
+
+def segments(frame: pd.DataFrame) -> list[pd.DataFrame]:
+    """The contiguous pieces of a split side, without the bookkeeping column."""
+    if SEGMENT not in frame.columns:
+        return [frame]
+    return [part.drop(columns=SEGMENT) for _, part in frame.groupby(SEGMENT, sort=True)]
+
+
+def sliding_windows(features: np.ndarray, length: int, stride: int = 1) -> np.ndarray:
+    """`(n_steps, F)` -> `(n_windows, length, F)` windows starting every `stride` steps."""
+    require(len(features) >= length, f"series of {len(features)} steps is shorter than one {length}-step window")
+    starts = np.arange(0, len(features) - length + 1, stride)
+    return np.stack([features[s : s + length] for s in starts]).astype(np.float32)
+
+
+def windows_of(frames: list[pd.DataFrame], encode, length: int, stride: int = 1) -> np.ndarray:
+    """Windows of encoded features from each segment (none crosses a segment boundary)."""
+    return np.concatenate([sliding_windows(encode(f), length, stride) for f in frames if len(f) > length])
+
+
+def sub_windows(paths: np.ndarray, length: int, stride: int) -> np.ndarray:
+    """All windows of `length` steps inside each of the `(n, T, F)` paths."""
+    starts = range(0, paths.shape[1] - length + 1, stride)
+    return np.concatenate([paths[:, s : s + length] for s in starts])

@@ -1,0 +1,56 @@
+"""The pipeline flow: load -> check -> split -> train -> sample -> validate -> gate -> publish."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from prefect import flow, get_run_logger
+
+from catalog import default_home, parse_ref
+import generators
+from domains import get_domain
+from flows import store, tasks
+from flows.provenance import code_version, flow_run_id
+
+
+@flow(name="synthpipe-pipeline", flow_run_name="{domain}-{profile}-seed{seed}", log_prints=True)
+def pipeline(domain: str = "finance", source: str | None = None, generator: str | None = None,
+             profile: str = "quick", seed: int = 0, home: str | None = None, dataset: str | None = None,
+             n_sequences: int | None = None) -> dict:
+    """Train a generator on real data and publish its synthetic dataset if it passes the gate."""
+    spec = get_domain(domain)
+    source_spec = spec.parse_source(source)
+    generator = generator or spec.default_generator
+    plan = spec.profile(profile).plan(generator)
+    generators.get_generator_class(generator)  # an unknown name fails before any work
+    params = dict(plan.params, random_state=seed)
+    dataset = parse_ref(dataset or spec.default_dataset_name(source_spec)).dataset
+    home_path = Path(home).resolve() if home else default_home()
+    run_id = flow_run_id() or "local"
+    work = home_path / "work" / run_id
+    work.mkdir(parents=True, exist_ok=True)
+    logger = get_run_logger()
+    try:
+        real = tasks.load_real(domain, str(source_spec), str(work))
+        tasks.check_real(domain, real["path"])
+        split_paths = tasks.split_real(domain, real["path"], profile, str(work))
+        train_args = (domain, split_paths, real["fingerprint"], generator, params, profile, seed,
+                      str(home_path / "models"))
+        model = tasks.train_generator(*train_args)
+        if not Path(model).is_file():  # a cached result whose model file was deleted since
+            model = tasks.train_generator.with_options(refresh_cache=True)(*train_args)
+        samples = tasks.sample_synthetic(domain, generator, model, split_paths, profile, seed, str(work), n_sequences)
+        report_path = tasks.validate(domain, split_paths, samples, profile, seed, str(work))
+        context = {
+            "source": str(source_spec), "source_fingerprint": real["fingerprint"], "split": split_paths["description"],
+            "generator": generator, "generator_params": params, "profile": profile, "seed": seed,
+            "code_version": code_version(), "flow_run_id": None if run_id == "local" else run_id,
+        }
+        if store.load_json(report_path)["verdict"] == "pass":
+            result = tasks.publish(domain, dataset, split_paths, samples, report_path, context, str(home_path))
+        else:
+            result = tasks.quarantine(domain, dataset, samples, report_path, context, str(home_path))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    logger.info("%s: %s", dataset, result["status"])
+    return result

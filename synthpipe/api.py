@@ -1,0 +1,29 @@
+"""The Python face of synthpipe: run a pipeline, load or pull a published dataset."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def load(name: str, version: str = "latest", *, home: str | Path | None = None) -> Any:
+    """A published dataset in its field's usual form (a pandas DataFrame for finance), hash-verified."""
+    from catalog import Catalog, parse_ref
+    from domains import get_domain
+
+    catalog = Catalog(home)
+    ref = catalog.verify(parse_ref(name, None if version == "latest" else version))
+    return get_domain(ref.domain).read_published(catalog.path(ref))
+
+
+def pull(name: str, to: str | Path, version: str = "latest", *, home: str | Path | None = None) -> Path:
+    """Copy a published version (data, card, manifest, plots) to `to/`, verifying every hash."""
+    from catalog import Catalog, parse_ref
+
+    return Catalog(home).pull(parse_ref(name, None if version == "latest" else version), to)
+
+
+def run(domain: str = "finance", **options) -> dict:
+    """Run one Prefect flow run of a domain pipeline; returns its status and dataset version."""
+    from flows.pipeline import pipeline
+
+    return pipeline(domain=domain, **options)

@@ -1,0 +1,172 @@
+"""`synthpipe` command line: run pipelines, browse and pull the catalog, serve schedules."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from synthpipe.errors import SynthpipeError
+
+EXIT_OK, EXIT_QUARANTINED, EXIT_USER_ERROR = 0, 3, 2
+ALL = "all"
+
+
+def _home_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--catalog", metavar="DIR", default=None,
+                        help="data home holding catalog/, quarantine/, models/ "
+                             "(default: $SYNTHPIPE_HOME, else ./data)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="synthpipe", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the pipeline of a domain (or 'all') as a Prefect flow run",
+                         description="Load real data, check, split, train, sample, validate, gate, then "
+                                     "publish to the catalog or quarantine. Exit status: 0 published, "
+                                     "3 quarantined (gate failed), 2 bad input.")
+    run.add_argument("domain", help="domain name, or 'all' for every domain")
+    run.add_argument("--source", metavar="KIND:LOCATION", help="real data source, e.g. arch or csv:prices.csv")
+    run.add_argument("--generator", metavar="NAME", help="generator name (see `synthpipe generators`)")
+    run.add_argument("--profile", default="quick", help="quick (fast default) or full (thorough)")
+    run.add_argument("--seed", type=int, default=0, help="random seed (same seed, same dataset)")
+    run.add_argument("--name", metavar="DOMAIN/NAME", help="dataset name in the catalog")
+    run.add_argument("--n", type=int, dest="n_sequences", metavar="N", help="number of records to generate")
+    _home_option(run)
+
+    listing = sub.add_parser("list", help="list published datasets and their versions")
+    _home_option(listing)
+
+    show = sub.add_parser("show", help="show a version's manifest summary and metrics")
+    show.add_argument("name", metavar="NAME[@VERSION]")
+    show.add_argument("--json", action="store_true", help="print the whole manifest as JSON")
+    _home_option(show)
+
+    pull = sub.add_parser("pull", help="copy a version to a folder, verifying every hash")
+    pull.add_argument("name", metavar="NAME[@VERSION]")
+    pull.add_argument("--to", required=True, metavar="DIR")
+    _home_option(pull)
+
+    verify = sub.add_parser("verify", help="re-hash a published version against its manifest")
+    verify.add_argument("name", metavar="NAME[@VERSION]")
+    _home_option(verify)
+
+    sub.add_parser("generators", help="list registered generators")
+
+    serve = sub.add_parser("serve", help="serve scheduled deployments of the domain pipelines to a Prefect server")
+    serve.add_argument("--config", metavar="TOML", help="schedule file (default: built-in daily schedules)")
+    _home_option(serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "catalog", None):
+        os.environ["SYNTHPIPE_HOME"] = os.path.abspath(args.catalog)
+    try:
+        return COMMANDS[args.command](args)
+    except SynthpipeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("interrupted; nothing was published by the interrupted run", file=sys.stderr)
+        return 130
+
+
+def cmd_run(args) -> int:
+    from domains import get_domain, names
+
+    domains = names() if args.domain == ALL else [get_domain(args.domain).name]
+    if args.domain == ALL and (args.source or args.name):
+        raise SynthpipeError("--source and --name apply to one domain; run each domain on its own")
+    from flows.pipeline import pipeline
+
+    worst = EXIT_OK
+    for domain in domains:
+        result = pipeline(domain=domain, source=args.source, generator=args.generator, profile=args.profile,
+                          seed=args.seed, home=args.catalog, dataset=args.name, n_sequences=args.n_sequences)
+        if result["status"] == "published":
+            print(f"published {result['dataset']}@{result['version']}")
+        else:
+            print(f"quarantined {result['dataset']}: gate failed on {', '.join(result['failures'])}; "
+                  f"report in {result['folder']}")
+            worst = EXIT_QUARANTINED
+    return worst
+
+
+def cmd_list(args) -> int:
+    from catalog import Catalog
+
+    catalog = Catalog(args.catalog)
+    datasets = catalog.datasets()
+    if not datasets:
+        print(f"no datasets published in {catalog.home}")
+    for dataset in datasets:
+        versions = catalog.versions(dataset)
+        latest = catalog.resolve(dataset).version
+        print(f"{dataset}  versions: {', '.join(versions)}  (latest: {latest})")
+    return EXIT_OK
+
+
+def cmd_show(args) -> int:
+    from catalog import Catalog
+
+    catalog = Catalog(args.catalog)
+    ref = catalog.resolve(args.name)
+    manifest = catalog.manifest(ref)
+    if args.json:
+        print(json.dumps(manifest, indent=2))
+        return EXIT_OK
+    report = manifest["report"]
+    print(f"{ref}  published {manifest['published_at']}  gate: {report['verdict']}")
+    print(f"  source {manifest['source']} ({manifest['source_fingerprint'][:12]}), generator {manifest['generator']} "
+          f"{manifest['generator_params']}, profile {manifest['profile']}, seed {manifest['seed']}")
+    print(f"  code {manifest['code_version']}, flow run {manifest.get('flow_run_id')}")
+    print(f"  rows {manifest['row_counts']}, files {len(manifest['files'])}, path {catalog.path(ref)}")
+    for m in report["metrics"]:
+        threshold = f"{m['direction']} {m['threshold']:.4g}" if m["threshold"] is not None else "(info)"
+        baseline = f"{m['baseline']:.4g}" if m["baseline"] is not None else "—"
+        verdict = {True: "pass", False: "FAIL", None: ""}[m["passed"]]
+        print(f"  {m['group']:<12} {m['name']:<32} {m['value']:>10.4g}  baseline {baseline:>9}  {threshold:<12} {verdict}")
+    return EXIT_OK
+
+
+def cmd_pull(args) -> int:
+    from catalog import Catalog
+
+    target = Catalog(args.catalog).pull(args.name, args.to)
+    print(f"pulled {args.name} to {target} (all hashes verified)")
+    return EXIT_OK
+
+
+def cmd_verify(args) -> int:
+    from catalog import Catalog
+
+    ref = Catalog(args.catalog).verify(args.name)
+    print(f"{ref}: every file matches its manifest")
+    return EXIT_OK
+
+
+def cmd_generators(args) -> int:
+    import generators
+
+    for name in generators.names():
+        cls = generators.get_generator_class(name)
+        print(f"{name:<10} {cls.modality:<10} {(cls.__doc__ or '').strip().splitlines()[0]}")
+    return EXIT_OK
+
+
+def cmd_serve(args) -> int:
+    from flows.serve import serve
+
+    serve(args.config)
+    return EXIT_OK
+
+
+COMMANDS = {"run": cmd_run, "list": cmd_list, "show": cmd_show, "pull": cmd_pull, "verify": cmd_verify,
+            "generators": cmd_generators, "serve": cmd_serve}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

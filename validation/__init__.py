@@ -1,0 +1,1 @@
+"""Fidelity and privacy metrics that are not domain-specific, the gate, and reports."""

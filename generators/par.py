@@ -68,6 +68,10 @@ class PARGenerator(Generator):
         self._require_fitted()
         check_sample_args(n, length)
         length = int(length or self.train_length_)
+        # SDV's transformers keep their own random state that advances with every call: rewind it
+        # so that the seed alone decides the sample.
+        self.synthesizer_._data_processor.reset_sampling()
+        self.synthesizer_._context_synthesizer.reset_sampling()
         with global_seed(seed), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             frame = self.synthesizer_.sample_sequences(n, sequence_length=length)[_TABLE]

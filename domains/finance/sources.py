@@ -10,7 +10,7 @@ from domains.base import SourceSpec, require
 from synthpipe.errors import InputDataError
 
 MAX_FILLED_GAP = 2  # consecutive missing days (or zero volumes) repaired by carrying the last value forward
-MIN_ROWS = 250  # about one trading year: less cannot be split into train, holdout and windows
+MIN_ROWS = 500  # about two trading years: less cannot be split into blocks, holdout and windows
 
 
 def load_source(source: SourceSpec) -> pd.DataFrame:
@@ -49,6 +49,8 @@ def load_csv(path: Path) -> pd.DataFrame:
     date_column = next((c for c in frame.columns if str(c).strip().lower() == "date"), frame.columns[0] if len(frame.columns) else None)
     require(date_column is not None and len(frame.columns) >= 2,
             f"{path} needs a date column and at least one numeric column")
+    require(not pd.api.types.is_numeric_dtype(frame[date_column]),
+            f"{path}: no date column; the first column (or one named 'date') must hold dates such as 2020-01-31")
     dates = pd.to_datetime(frame[date_column], errors="coerce")
     require(dates.notna().all(),
             f"{path}: column {date_column!r} has {int(dates.isna().sum())} values that are not dates; "

@@ -1,0 +1,76 @@
+import numpy as np
+import pytest
+
+from domains import get_domain
+from domains.finance.codec import PriceCodec
+from domains.finance.stylized_facts import facts
+from domains.finance.windows import SEGMENT, segments
+
+finance = get_domain("finance")
+
+
+def test_encode_decode_is_exact(market_frame):
+    codec = PriceCodec.fit(market_frame)
+    features = codec.encode(market_frame)
+    decoded = codec.decode(features[None], market_frame.iloc[:1])
+    np.testing.assert_allclose(decoded[list(market_frame.columns)].to_numpy(), market_frame.iloc[1:].to_numpy(),
+                               rtol=1e-9)
+    assert codec.aliases == {"SP500_Adj Close": "SP500_Close", "NASDAQ_Adj Close": "NASDAQ_Close"}
+
+
+def test_decoded_noise_keeps_units_relations_and_returns(market_frame):
+    codec = PriceCodec.fit(market_frame)
+    rng = np.random.default_rng(0)
+    noise = rng.normal(0, 0.02, size=(20, 30, len(codec.feature_names)))
+    out = codec.decode(noise, market_frame.iloc[:20])
+    for asset in ("SP500", "NASDAQ"):
+        o, h, l, c = (out[f"{asset}_{k}"] for k in ("Open", "High", "Low", "Close"))
+        assert (l <= o).all() and (l <= c).all() and (o <= h).all() and (c <= h).all() and (l > 0).all()
+        assert (out[f"{asset}_Volume"] >= 0).all()
+    assert (out["SP500_Adj Close"] == out["SP500_Close"]).all()
+    for _, path in out.groupby("sequence_id"):
+        derived = np.log(path["VIX"].to_numpy()[1:] / path["VIX"].to_numpy()[:-1])
+        np.testing.assert_allclose(derived, path["logret_VIX"].to_numpy()[1:], atol=1e-12)
+
+
+def test_split_sides_never_overlap_or_touch(market_frame):
+    profile = finance.profile("quick")
+    split = finance.split(market_frame, profile)
+    assert not set(split.train.index) & set(split.holdout.index)
+    train_days, holdout_days = set(split.train.index), set(split.holdout.index)
+    days = list(market_frame.index)
+    position = {d: i for i, d in enumerate(days)}
+    for day in holdout_days:  # at least one window of embargo between the two sides
+        i = position[day]
+        nearby = days[max(0, i - profile.window): i + profile.window + 1]
+        assert not train_days & set(nearby)
+    assert 0.1 < len(split.holdout) / len(market_frame) < 0.3
+    windows = finance.training_data(split.train, profile, "mdn-gru")
+    assert windows.shape[1:] == (profile.train_window, 12)
+    for part in segments(split.train):  # every segment is contiguous in the source calendar
+        idx = [position[d] for d in part.index]
+        assert idx == list(range(idx[0], idx[0] + len(idx)))
+    assert SEGMENT in split.train.columns
+
+
+def test_real_returns_show_the_stylized_facts(market_frame):
+    codec = PriceCodec.fit(market_frame)
+    r = codec.encode(market_frame)[:, [0]][None]  # S&P 500 close returns as one long window
+    f = facts(r)
+    assert f["excess_kurtosis"] > 2  # heavy tails
+    assert f["acf_abs_r"] > 0.1  # volatility clustering
+    assert f["leverage"] < 0  # falls raise volatility
+    assert f["acf_r"] < 0.1
+
+
+def test_iid_gaussian_noise_lacks_them():
+    r = np.random.default_rng(0).normal(size=(1, 5000, 1))
+    f = facts(r)
+    assert abs(f["excess_kurtosis"]) < 0.3 and abs(f["acf_abs_r"]) < 0.05
+
+
+def test_unknown_profile():
+    from synthpipe.errors import UnknownNameError
+
+    with pytest.raises(UnknownNameError, match="full, quick"):
+        finance.profile("medium")

@@ -1,0 +1,47 @@
+import numpy as np
+import pytest
+
+from validation.privacy import closer_to_train_share, membership_auc
+from validation.report import Metric, Report
+from validation.sequence_scores import discriminative_score, predictive_score
+
+
+def test_verdict_is_computed_from_metrics():
+    report = Report([Metric("a", 0.1, "fidelity", "<=", 0.2), Metric("b", 5.0, "fidelity")])
+    assert report.passed and report.verdict == "pass"
+    report.add(Metric("c", 0.4, "privacy", ">=", 0.5))
+    assert report.verdict == "fail" and [m.name for m in report.failures] == ["c"]
+    assert Report.from_dict(report.to_dict()).verdict == "fail"
+    assert Metric("nan", float("nan"), "x", "<=", 1.0).passed is False
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    return rng.random((300, 8, 3)).astype(np.float32), rng.random((300, 8, 3)).astype(np.float32)
+
+
+def test_copies_are_caught_by_both_privacy_metrics(data):
+    train, holdout = data
+    assert closer_to_train_share(train, train, holdout, seed=0) > 0.95
+    assert membership_auc(train, train, holdout, seed=0) > 0.95
+
+
+def test_independent_samples_look_private(data):
+    train, holdout = data
+    fresh = np.random.default_rng(1).random((300, 8, 3)).astype(np.float32)
+    assert 0.4 < closer_to_train_share(fresh, train, holdout, seed=0) < 0.6
+    assert 0.4 < membership_auc(fresh, train, holdout, seed=0) < 0.6
+
+
+def test_discriminative_score_tells_apart_only_what_differs(data):
+    real, other = data
+    assert discriminative_score(real, other, seed=0, steps=150) < 0.15
+    assert discriminative_score(real, other * 0.3, seed=0, steps=150) > 0.3
+
+
+def test_predictive_score_prefers_the_right_dynamics():
+    rng = np.random.default_rng(0)
+    walk = np.clip(0.5 + np.cumsum(rng.normal(0, 0.03, (300, 12, 2)), axis=1), 0, 1).astype(np.float32)
+    noise = rng.random((300, 12, 2)).astype(np.float32)
+    assert predictive_score(walk, walk, seed=0, steps=200) < predictive_score(noise, walk, seed=0, steps=200)

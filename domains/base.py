@@ -57,6 +57,7 @@ class Domain(ABC):
     default_source: ClassVar[str]
     default_generator: ClassVar[str]
     profiles: ClassVar[dict[str, Any]]
+    default_schedule: ClassVar[str] = "0 6 * * *"  # cron, used by `synthpipe serve`
 
     def profile(self, name: str):
         if name not in self.profiles:

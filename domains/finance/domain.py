@@ -26,6 +26,7 @@ class FinanceDomain(Domain):
     default_source = "arch"
     default_generator = "mdn-gru"
     profiles = PROFILES
+    default_schedule = "0 6 * * 2-6"  # after each US trading day
 
     def default_dataset_name(self, source: SourceSpec) -> str:
         return "finance/markets" if source.kind == "arch" else super().default_dataset_name(source)

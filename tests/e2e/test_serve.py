@@ -68,7 +68,7 @@ def test_served_deployment_run_publishes(tmp_path):
 
         wait_for(deployment_id, 120, "the served deployment")
         trigger = ("from prefect.deployments import run_deployment\n"
-                   "run = run_deployment('synthpipe-pipeline/finance-quick', parameters={'n_sequences': 100}, timeout=600)\n"
+                   "run = run_deployment('synthpipe-pipeline/finance-quick', timeout=600)\n"
                    "print(run.id, run.state.type.value)")
         out = subprocess.run([sys.executable, "-c", trigger], env=env, capture_output=True, text=True, timeout=700)
         run_id, state = out.stdout.split()[-2:]

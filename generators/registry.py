@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 
 from generators.base import Generator
-from synthpipe.errors import unknown
+from synthpipe.errors import UnknownNameError, unknown
 
 _BUILTIN: dict[str, str] = {
     "mdn-gru": "generators.mdn_gru:MixtureDensityGRU",
@@ -42,8 +42,6 @@ def create(name: str, **params) -> Generator:
     try:
         return cls(**params)
     except TypeError as exc:
-        from synthpipe.errors import UnknownNameError
-
         raise UnknownNameError(f"bad parameters for generator {name!r}: {exc}") from None
 
 

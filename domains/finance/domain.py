@@ -9,12 +9,11 @@ import pandas as pd
 
 from domains.base import Domain, SourceSpec, Split
 from domains.finance import publishing
-from domains.finance.codec import PriceCodec
-from domains.finance.evaluation import evaluate
+from domains.finance.evaluation import evaluate, fit_codec
 from domains.finance.expectations import input_suite
 from domains.finance.profiles import PROFILES, FinanceProfile
 from domains.finance.sources import load_source
-from domains.finance.windows import SEGMENT, segments, split_blocked, windows_of
+from domains.finance.windows import days, segments, split_blocked, windows_of
 from synthpipe.errors import InputDataError
 from validation.expectations import describe_failures, run_suite
 from validation.report import Report
@@ -52,9 +51,8 @@ class FinanceDomain(Domain):
         return split_blocked(data, profile.holdout_fraction, profile.block, profile.window)
 
     def training_data(self, train: pd.DataFrame, profile: FinanceProfile, generator: str) -> np.ndarray:
-        parts = segments(train)
-        codec = PriceCodec.fit(pd.concat(parts))
-        return windows_of(parts, codec.encode, profile.train_window, profile.plan(generator).train_stride)
+        return windows_of(segments(train), fit_codec(train).encode, profile.train_window,
+                          profile.plan(generator).train_stride)
 
     def n_samples(self, profile: FinanceProfile) -> tuple[int, int | None]:
         return profile.n_sequences, profile.sequence_length
@@ -63,9 +61,9 @@ class FinanceDomain(Domain):
         # Each path starts from the levels of a random real training day: realistic price levels
         # and cross-asset ratios, while every step after it is synthetic.
         rng = np.random.default_rng(seed)
-        real = train.drop(columns=SEGMENT, errors="ignore")
+        real = days(train)
         starts = real.iloc[rng.integers(0, len(real), len(synthetic))]
-        return PriceCodec.fit(real).decode(synthetic, starts)
+        return fit_codec(real).decode(synthetic, starts)
 
     def evaluate(self, split: Split, synthetic: np.ndarray, published: pd.DataFrame, profile: FinanceProfile,
                  seed: int) -> Report:

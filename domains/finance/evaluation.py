@@ -9,7 +9,7 @@ from domains.finance.codec import PriceCodec
 from domains.finance.expectations import output_suite
 from domains.finance.profiles import FinanceProfile
 from domains.finance.stylized_facts import facts
-from domains.finance.windows import SEGMENT, segments, sub_windows, windows_of
+from domains.finance.windows import days, segments, sub_windows, windows_of
 from validation.distances import correlation_distance, marginal_wasserstein
 from validation.expectations import run_suite
 from validation.privacy import closer_to_train_share, membership_auc
@@ -18,8 +18,9 @@ from validation.scaling import MinMax
 from validation.sequence_scores import discriminative_score, predictive_score
 
 
-def fit_codec(split: Split) -> PriceCodec:
-    return PriceCodec.fit(split.train.drop(columns=SEGMENT, errors="ignore"))
+def fit_codec(train: pd.DataFrame) -> PriceCodec:
+    """The codec every stage uses: column roles learned from the real training days."""
+    return PriceCodec.fit(days(train))
 
 
 def metric_windows(codec: PriceCodec, split: Split, synthetic: np.ndarray, window: int):
@@ -38,7 +39,7 @@ def return_indices(codec: PriceCodec) -> list[int]:
 
 def evaluate(split: Split, synthetic: np.ndarray, published: pd.DataFrame, profile: FinanceProfile,
              seed: int) -> Report:
-    codec = fit_codec(split)
+    codec = fit_codec(split.train)
     t = profile.thresholds
     train_w, holdout_w, synth_w = metric_windows(codec, split, synthetic, profile.window)
     scale = MinMax(train_w)

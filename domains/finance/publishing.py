@@ -9,7 +9,7 @@ import pandas as pd
 from catalog.card import render_card
 from domains.base import Split
 from domains.finance.evaluation import fit_codec, metric_windows, return_indices
-from domains.finance.stylized_facts import _pooled_corr
+from domains.finance.stylized_facts import pooled_corr
 from validation.report import Report
 
 DATA_FILE = "data.parquet"
@@ -55,7 +55,7 @@ def _plots(published: pd.DataFrame, synthetic: np.ndarray, split: Split, folder:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    codec = fit_codec(split)
+    codec = fit_codec(split.train)
     train_w, holdout_w, synth_w = metric_windows(codec, split, synthetic, window)
     idx = return_indices(codec)
     names = codec.return_columns
@@ -77,7 +77,7 @@ def _plots(published: pd.DataFrame, synthetic: np.ndarray, split: Split, folder:
     for ax, i, name in zip(axes[0], idx, names):
         for data, label in ((train_w, "real train"), (holdout_w, "real holdout"), (synth_w, "synthetic")):
             r = np.abs(data[..., i])
-            ax.plot(lags, [_pooled_corr(r, r, k) for k in lags], label=label)
+            ax.plot(lags, [pooled_corr(r, r, k) for k in lags], label=label)
         ax.axhline(0, color="grey", lw=0.5)
         ax.set_title(f"ACF |r| {name}", fontsize=9)
     axes[0][0].legend(fontsize=7)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def _pooled_corr(x: np.ndarray, y: np.ndarray, lag: int) -> float:
+def pooled_corr(x: np.ndarray, y: np.ndarray, lag: int) -> float:
     """Correlation of x_t with y_{t+lag}, pooled across windows."""
     a, b = x[:, : x.shape[1] - lag].ravel(), y[:, lag:].ravel()
     a, b = a - x.mean(), b - y.mean()
@@ -23,18 +23,18 @@ def excess_kurtosis(r: np.ndarray) -> float:
 
 def acf_returns(r: np.ndarray, lags: int = 5) -> float:
     """Mean |ACF(r)| over lags 1..lags: near zero for real returns (no linear predictability)."""
-    return float(np.mean([abs(_pooled_corr(r, r, k)) for k in range(1, lags + 1)]))
+    return float(np.mean([abs(pooled_corr(r, r, k)) for k in range(1, lags + 1)]))
 
 
 def acf_abs_returns(r: np.ndarray, lags: int = 10) -> float:
     """Mean ACF(|r|) over lags 1..lags: clearly positive for real returns (volatility clustering)."""
     a = np.abs(r)
-    return float(np.mean([_pooled_corr(a, a, k) for k in range(1, lags + 1)]))
+    return float(np.mean([pooled_corr(a, a, k) for k in range(1, lags + 1)]))
 
 
 def leverage(r: np.ndarray, lags: int = 5) -> float:
     """Mean corr(r_t, |r_{t+k}|) over k=1..lags: negative for equities (falls raise volatility)."""
-    return float(np.mean([_pooled_corr(r, np.abs(r), k) for k in range(1, lags + 1)]))
+    return float(np.mean([pooled_corr(r, np.abs(r), k) for k in range(1, lags + 1)]))
 
 
 FACTS = {

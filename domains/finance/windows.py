@@ -41,6 +41,11 @@ def split_blocked(frame: pd.DataFrame, holdout_fraction: float, block: int, emba
     return Split(train_frame, holdout_frame, description)
 
 
+def days(frame: pd.DataFrame) -> pd.DataFrame:
+    """A split side as plain trading days, without the bookkeeping column."""
+    return frame.drop(columns=SEGMENT, errors="ignore")
+
+
 def segments(frame: pd.DataFrame) -> list[pd.DataFrame]:
     """The contiguous pieces of a split side, without the bookkeeping column."""
     if SEGMENT not in frame.columns:

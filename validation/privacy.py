@@ -12,10 +12,12 @@ from __future__ import annotations
 import numpy as np
 
 
-def _nearest(queries: np.ndarray, reference: np.ndarray, chunk: int = 2048) -> np.ndarray:
+def _nearest(queries: np.ndarray, reference: np.ndarray, max_cells: int = 2**24) -> np.ndarray:
+    """Distance from each query to its nearest reference record, in blocks of bounded memory."""
     q = queries.reshape(len(queries), -1).astype(np.float64)
     r = reference.reshape(len(reference), -1).astype(np.float64)
     r_sq = (r**2).sum(1)
+    chunk = max(1, max_cells // max(len(r), 1))
     out = np.empty(len(q))
     for start in range(0, len(q), chunk):
         block = q[start : start + chunk]

@@ -42,6 +42,7 @@ class FinanceProfile:
     block: int = 84  # trading days per split block (four months)
     score_steps: int = 400  # optimisation steps of the post-hoc GRUs
     score_repeats: int = 2
+    privacy_max_windows: int = 20_000  # synthetic windows the privacy attacks compare against
     generators: dict[str, GeneratorPlan] = field(default_factory=dict)
     thresholds: Thresholds = field(default_factory=Thresholds)
 
@@ -62,7 +63,7 @@ PROFILES = {
     ),
     "full": FinanceProfile(
         name="full",
-        train_window=96,
+        train_window=48,  # must stay below the split block (84 days, less the embargo)
         sequence_length=252,
         n_sequences=2000,
         score_steps=1500,

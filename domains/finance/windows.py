@@ -62,7 +62,10 @@ def sliding_windows(features: np.ndarray, length: int, stride: int = 1) -> np.nd
 
 def windows_of(frames: list[pd.DataFrame], encode, length: int, stride: int = 1) -> np.ndarray:
     """Windows of encoded features from each segment (none crosses a segment boundary)."""
-    return np.concatenate([sliding_windows(encode(f), length, stride) for f in frames if len(f) > length])
+    parts = [sliding_windows(encode(f), length, stride) for f in frames if len(f) > length]
+    require(bool(parts), f"no segment of the split is longer than the {length}-day window; "
+                         "use a shorter window or larger split blocks")
+    return np.concatenate(parts)
 
 
 def sub_windows(paths: np.ndarray, length: int, stride: int) -> np.ndarray:

@@ -74,3 +74,11 @@ def test_unknown_profile():
 
     with pytest.raises(UnknownNameError, match="full, quick"):
         finance.profile("medium")
+
+
+@pytest.mark.parametrize("profile", sorted(finance.profiles))
+@pytest.mark.parametrize("generator", ["mdn-gru", "par"])
+def test_every_profile_has_training_windows_on_the_default_data(market_frame, profile, generator):
+    settings = finance.profile(profile)
+    windows = finance.training_data(finance.split(market_frame, settings).train, settings, generator)
+    assert len(windows) >= 50 and windows.shape[1] == settings.train_window

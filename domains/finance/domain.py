@@ -13,7 +13,7 @@ from domains.finance.evaluation import evaluate, fit_codec
 from domains.finance.expectations import input_suite
 from domains.finance.profiles import PROFILES, FinanceProfile
 from domains.finance.sources import load_source
-from domains.finance.windows import days, segments, split_blocked, windows_of
+from domains.finance.windows import days, split_blocked, windows_of
 from synthpipe.errors import InputDataError
 from validation.expectations import describe_failures, run_suite
 from validation.report import Report
@@ -51,8 +51,7 @@ class FinanceDomain(Domain):
         return split_blocked(data, profile.holdout_fraction, profile.block, profile.window)
 
     def training_data(self, train: pd.DataFrame, profile: FinanceProfile, generator: str) -> np.ndarray:
-        return windows_of(segments(train), fit_codec(train).encode, profile.train_window,
-                          profile.plan(generator).train_stride)
+        return windows_of(train, fit_codec(train).encode, profile.train_window, profile.plan(generator).train_stride)[0]
 
     def n_samples(self, profile: FinanceProfile) -> tuple[int, int | None]:
         return profile.n_sequences, profile.sequence_length

@@ -9,7 +9,7 @@ from domains.finance.codec import PriceCodec
 from domains.finance.expectations import output_suite
 from domains.finance.profiles import FinanceProfile
 from domains.finance.stylized_facts import facts
-from domains.finance.windows import days, segments, sub_windows, windows_of
+from domains.finance.windows import days, sub_windows, windows_of
 from validation.distances import correlation_distance, marginal_wasserstein
 from validation.expectations import run_suite
 from validation.privacy import closer_to_train_share, membership_auc
@@ -27,8 +27,8 @@ def metric_windows(codec: PriceCodec, split: Split, synthetic: np.ndarray, windo
     """Real train, real holdout (all stride-1 windows) and synthetic windows of `window` steps.
 
     Long synthetic paths are cut into non-overlapping windows for the fidelity metrics."""
-    train = windows_of(segments(split.train), codec.encode, window)
-    holdout = windows_of(segments(split.holdout), codec.encode, window)
+    train, _ = windows_of(split.train, codec.encode, window)
+    holdout, _ = windows_of(split.holdout, codec.encode, window)
     return train, holdout, sub_windows(synthetic, window, window)
 
 
@@ -41,7 +41,9 @@ def evaluate(split: Split, synthetic: np.ndarray, published: pd.DataFrame, profi
              seed: int) -> Report:
     codec = fit_codec(split.train)
     t = profile.thresholds
-    train_w, holdout_w, synth_w = metric_windows(codec, split, synthetic, profile.window)
+    train_w, train_times = windows_of(split.train, codec.encode, profile.window)
+    holdout_w, holdout_times = windows_of(split.holdout, codec.encode, profile.window)
+    synth_w = sub_windows(synthetic, profile.window, profile.window)
     scale = MinMax(train_w)
     tr, ho, sy = scale(train_w), scale(holdout_w), scale(synth_w)
     report = Report()
@@ -83,9 +85,11 @@ def evaluate(split: Split, synthetic: np.ndarray, published: pd.DataFrame, profi
     report.add(Metric("closer_to_train_share", closer_to_train_share(sy_all, tr, ho, seed=seed), "privacy", "<=",
                       t.closer_to_train_max, None,
                       "share of synthetic windows nearer to a train than to a holdout window (0.5 ideal)"))
-    report.add(Metric("membership_inference_auc", membership_auc(sy_all, tr, ho, seed=seed), "privacy", "<=",
-                      t.membership_auc_max, None,
-                      "AUC of a nearest-synthetic-distance attack telling train from holdout windows (0.5 ideal)"))
+    mia = membership_auc(sy_all, tr, ho, seed=seed, member_times=train_times, non_member_times=holdout_times,
+                         min_gap=profile.window)
+    report.add(Metric("membership_inference_auc", mia, "privacy", "<=", t.membership_auc_max, None,
+                      "AUC of a calibrated distance attack telling train from holdout windows (0.5 ideal): "
+                      "distance to the nearest synthetic window over distance to the nearest other train window"))
 
     n_sequences, length = synthetic.shape[:2]
     suite = run_suite("finance.output", published, output_suite(published, codec, n_sequences, length))

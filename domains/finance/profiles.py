@@ -16,11 +16,12 @@ class Thresholds:
     marginal_floor: float = 0.02
     correlation_factor: float = 2.0
     correlation_floor: float = 0.1
-    # Measured on the default data, even an under-fitted model scores ~0.60 / ~0.62 here: with
-    # ~1,250 common trading days the holdout blocks differ from the train blocks by chance, and
-    # these attacks read that difference as membership. Copying the training data scores ~0.97.
+    # With ~1,250 common trading days the holdout blocks differ from the train blocks by chance,
+    # and the uncalibrated share reads that as closeness to train: an under-fitted model scores
+    # ~0.6 on the default data. The membership attack is calibrated for this (validation/privacy.py):
+    # the quick model scores ~0.51 there, publishing the training windows ~0.96.
     closer_to_train_max: float = 0.65
-    membership_auc_max: float = 0.70
+    membership_auc_max: float = 0.55
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import pandas as pd
 from domains.base import Split, require
 
 SEGMENT = "segment"
+BLOCK_KEY = 10**7  # time keys of different blocks lie this far apart (no history is that long)
 
 
 def split_blocked(frame: pd.DataFrame, holdout_fraction: float, block: int, embargo: int) -> Split:
@@ -60,12 +61,19 @@ def sliding_windows(features: np.ndarray, length: int, stride: int = 1) -> np.nd
     return np.stack([features[s : s + length] for s in starts]).astype(np.float32)
 
 
-def windows_of(frames: list[pd.DataFrame], encode, length: int, stride: int = 1) -> np.ndarray:
-    """Windows of encoded features from each segment (none crosses a segment boundary)."""
-    parts = [sliding_windows(encode(f), length, stride) for f in frames if len(f) > length]
-    require(bool(parts), f"no segment of the split is longer than the {length}-day window; "
-                         "use a shorter window or larger split blocks")
-    return np.concatenate(parts)
+def windows_of(side: pd.DataFrame, encode, length: int, stride: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Windows of encoded features from each block of a split side (none crosses a block), and a
+    time key per window: keys closer than `length` share days; keys of different blocks never do."""
+    windows, keys = [], []
+    blocks = side.groupby(SEGMENT, sort=True) if SEGMENT in side.columns else [(0, side)]
+    for block, part in blocks:
+        features = encode(days(part))
+        if len(features) >= length:
+            windows.append(sliding_windows(features, length, stride))
+            keys.append(int(block) * BLOCK_KEY + np.arange(0, len(features) - length + 1, stride))
+    require(bool(windows), f"no block of the split is longer than the {length}-day window; "
+                           "use a shorter window or larger split blocks")
+    return np.concatenate(windows), np.concatenate(keys)
 
 
 def sub_windows(paths: np.ndarray, length: int, stride: int) -> np.ndarray:

@@ -45,3 +45,15 @@ def test_predictive_score_prefers_the_right_dynamics():
     walk = np.clip(0.5 + np.cumsum(rng.normal(0, 0.03, (300, 12, 2)), axis=1), 0, 1).astype(np.float32)
     noise = rng.random((300, 12, 2)).astype(np.float32)
     assert predictive_score(walk, walk, seed=0, steps=200) < predictive_score(noise, walk, seed=0, steps=200)
+
+
+def test_calibrated_attack_ignores_atypical_non_members_but_catches_copies():
+    rng = np.random.default_rng(0)
+    members = rng.normal(size=(300, 4, 2))
+    non_members = rng.normal(scale=1.6, size=(300, 4, 2))  # rarer records, not better protected ones
+    fresh = rng.normal(size=(3000, 4, 2))
+    times = {"member_times": np.arange(300) * 10, "non_member_times": -10 - np.arange(300) * 10}
+    raw = membership_auc(fresh, members, non_members, seed=0)
+    calibrated = membership_auc(fresh, members, non_members, seed=0, **times)
+    assert raw > 0.6 and 0.4 < calibrated < 0.6
+    assert membership_auc(members, members, non_members, seed=0, **times) > 0.95

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger
 
-from catalog import default_home, parse_ref
 import generators
+from catalog import default_home, parse_ref
 from domains import get_domain
-from flows import store, tasks
+from flows import tasks
 from flows.provenance import code_version, flow_run_id
 
 
@@ -46,7 +46,7 @@ def pipeline(domain: str = "finance", source: str | None = None, generator: str 
             "generator": generator, "generator_params": params, "profile": profile, "seed": seed,
             "code_version": code_version(), "flow_run_id": None if run_id == "local" else run_id,
         }
-        if store.load_json(report_path)["verdict"] == "pass":
+        if tasks.gate(report_path):
             result = tasks.publish(domain, dataset, split_paths, samples, report_path, context, str(home_path))
         else:
             result = tasks.quarantine(domain, dataset, samples, report_path, context, str(home_path))

@@ -106,12 +106,19 @@ def validate(domain_name: str, split_paths: dict, sample_paths: dict, profile: s
     report = domain.evaluate(store.load_split(split_paths), store.load_array(sample_paths["synthetic"]),
                              store.load_frame(sample_paths["published"]), domain.profile(profile), seed)
     create_table_artifact(
-        table=[{"metric": m.name, "group": m.group, "value": round(m.value, 6),
-                "baseline": None if m.baseline is None else round(m.baseline, 6),
-                "threshold": None if m.threshold is None else f"{m.direction} {m.threshold:.6g}",
-                "verdict": {True: "pass", False: "FAIL", None: "info"}[m.passed]} for m in report.metrics],
+        table=[m.as_row() for m in report.metrics],
         key=f"{domain_name}-metrics", description=f"{domain_name} gate metrics: verdict {report.verdict}")
     return store.save_json(report.to_dict(), Path(work) / "report.json")
+
+
+@task(cache_policy=NO_CACHE)
+def gate(report_path: str) -> bool:
+    """The verdict, computed from the report's metrics (never read from a stored field)."""
+    report = Report.from_dict(store.load_json(report_path))
+    for metric in report.failures:
+        get_run_logger().warning("gate: %s = %.4g, must be %s %.4g", metric.name, metric.value, metric.direction,
+                                 metric.threshold)
+    return report.passed
 
 
 @task(cache_policy=NO_CACHE)

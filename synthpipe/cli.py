@@ -118,17 +118,19 @@ def cmd_show(args) -> int:
     if args.json:
         print(json.dumps(manifest, indent=2))
         return EXIT_OK
-    report = manifest["report"]
-    print(f"{ref}  published {manifest['published_at']}  gate: {report['verdict']}")
+    from validation.report import Report
+
+    report = Report.from_dict(manifest["report"])
+    print(f"{ref}  published {manifest['published_at']}  gate: {report.verdict}")
     print(f"  source {manifest['source']} ({manifest['source_fingerprint'][:12]}), generator {manifest['generator']} "
           f"{manifest['generator_params']}, profile {manifest['profile']}, seed {manifest['seed']}")
     print(f"  code {manifest['code_version']}, flow run {manifest.get('flow_run_id')}")
     print(f"  rows {manifest['row_counts']}, files {len(manifest['files'])}, path {catalog.path(ref)}")
-    for m in report["metrics"]:
-        threshold = f"{m['direction']} {m['threshold']:.4g}" if m["threshold"] is not None else "(info)"
-        baseline = f"{m['baseline']:.4g}" if m["baseline"] is not None else "—"
-        verdict = {True: "pass", False: "FAIL", None: ""}[m["passed"]]
-        print(f"  {m['group']:<12} {m['name']:<32} {m['value']:>10.4g}  baseline {baseline:>9}  {threshold:<12} {verdict}")
+    for m in report.metrics:
+        row = m.as_row()
+        baseline = "—" if m.baseline is None else f"{m.baseline:.4g}"
+        print(f"  {m.group:<12} {m.name:<32} {m.value:>10.4g}  baseline {baseline:>9}  "
+              f"{row['threshold'] or '':<12} {m.verdict}")
     return EXIT_OK
 
 

@@ -32,6 +32,16 @@ class Metric:
             return False
         return self.value <= self.threshold if self.direction == "<=" else self.value >= self.threshold
 
+    @property
+    def verdict(self) -> str:
+        return {True: "pass", False: "FAIL", None: "info"}[self.passed]
+
+    def as_row(self) -> dict:
+        """One row of a metrics table (Prefect artifact, CLI)."""
+        return {"metric": self.name, "group": self.group, "value": self.value, "baseline": self.baseline,
+                "threshold": None if self.threshold is None else f"{self.direction} {self.threshold:.4g}",
+                "verdict": self.verdict}
+
 
 def relative_threshold(baseline: float, factor: float, floor: float) -> float:
     """`factor` times the real-vs-real baseline, but never stricter than `floor`."""
@@ -74,7 +84,7 @@ class Report:
                  "|---|---|---:|---:|---:|---|"]
         for m in self.metrics:
             threshold = f"{m.direction} {_fmt(m.threshold)}" if m.gated else "—"
-            verdict = {True: "pass", False: "**FAIL**", None: "info"}[m.passed]
+            verdict = "**FAIL**" if m.passed is False else m.verdict
             lines.append(f"| {m.group} | {m.name} | {_fmt(m.value)} | {_fmt(m.baseline)} | {threshold} | {verdict} |")
         return "\n".join(lines)
 

@@ -53,7 +53,7 @@ def one(generator: str, profile_name: str, seed: int, par_max_sequences: int) ->
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "discriminative": metrics["discriminative_score"], "predictive": metrics["predictive_score"],
         "closer_to_train": metrics["closer_to_train_share"][0], "mia_auc": metrics["membership_inference_auc"][0],
-        "verdict": report.verdict,
+        "verdict": report.verdict, "failures": [m.name for m in report.failures],
     }
 
 
@@ -93,13 +93,14 @@ def main() -> None:
     header = ("| generator | profile | train windows | fit s | sample s (paths x days) | peak RSS MB | "
               "discriminative (baseline) | predictive (baseline) | closer-to-train | MIA AUC | gate |\n"
               "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    gate = lambda r: r["verdict"] + (f" ({', '.join(r['failures'])})" if r.get("failures") else "")
     lines = [header]
     for r in rows:
         lines.append(
             f"| {r['generator']} | {r['profile']} | {r['train_windows'][0]}x{r['train_windows'][1]} | {r['fit_s']:.1f} | "
             f"{r['sample_s']:.2f} ({r['samples'][0]}x{r['samples'][1]}) | {r['peak_rss_mb']:.0f} | "
             f"{r['discriminative'][0]:.3f} ({r['discriminative'][1]:.3f}) | {r['predictive'][0]:.4f} "
-            f"({r['predictive'][1]:.4f}) | {r['closer_to_train']:.3f} | {r['mia_auc']:.3f} | {r['verdict']} |")
+            f"({r['predictive'][1]:.4f}) | {r['closer_to_train']:.3f} | {r['mia_auc']:.3f} | {gate(r)} |")
     table = "\n".join(lines)
     pipeline = f"\nWhole `synthpipe run finance` (quick profile, fresh data home, Prefect local mode): " \
                f"{pipeline_time():.0f} s wall.\n" if args.pipeline else ""

@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from results import write_section  # noqa: E402
 
 
 def one(generator: str, profile_name: str, seed: int, par_max_sequences: int) -> dict:
@@ -39,7 +41,8 @@ def one(generator: str, profile_name: str, seed: int, par_max_sequences: int) ->
     start = time.perf_counter()
     model.fit(train)
     fit_s = time.perf_counter() - start
-    n, length = finance.n_samples(profile)
+    request = finance.sample_request(profile, split.train, None)
+    n, length = request["n"], request["length"]
     if generator == "par":  # PAR samples step by step in Python: cap its count to keep the run finite
         n = min(n, par_max_sequences)
     start = time.perf_counter()
@@ -107,9 +110,7 @@ def main() -> None:
     print(table)
     print(pipeline)
     command = "python bench/finance_generators.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    text = f"""# Benchmarks
-
-## Finance generators on the default data (S&P 500 + NASDAQ OHLCV, VIX, WTI; common days 2014-2018)
+    text = f"""## Finance generators on the default data (S&P 500 + NASDAQ OHLCV, VIX, WTI; common days 2014-2018)
 
 Produced by `{command}` on {os.cpu_count()} CPU cores ({platform.machine()}), seed {args.seed}.
 SDV PAR runs with its default settings (128 epochs) on the profile's training windows, sampling at most
@@ -119,7 +120,7 @@ Scores are on 24-step windows, min-max scaled on real train; the baseline is rea
 
 {table}
 {pipeline}"""
-    (HERE / "BENCHMARKS.md").write_text(text)
+    write_section("finance", text)
 
 
 if __name__ == "__main__":

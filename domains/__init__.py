@@ -6,7 +6,10 @@ import importlib
 from domains.base import Domain, SourceSpec, Split
 from synthpipe.errors import unknown
 
-_DOMAINS = {"finance": "domains.finance:FinanceDomain"}
+_DOMAINS = {
+    "finance": "domains.finance:FinanceDomain",
+    "healthcare": "domains.healthcare:HealthcareDomain",
+}
 
 
 def names() -> list[str]:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-import numpy as np
 
 from synthpipe.errors import InputDataError, unknown
 from validation.report import Report
@@ -71,8 +70,14 @@ class Domain(ABC):
         return f"{self.name}/{source.slug()}"
 
     @abstractmethod
-    def load(self, source: SourceSpec) -> Any:
-        """Read real data from a source, refusing unusable input with one clear error."""
+    def load(self, source: SourceSpec, home: Path | None = None) -> Any:
+        """Read real data from a source, refusing unusable input with one clear error.
+
+        `home` is the data home, whose `raw/` folder caches downloaded sources."""
+
+    def describe(self, data: Any) -> str:
+        """A one-line summary of real or published data, for logs."""
+        return f"{len(data)} records"
 
     @abstractmethod
     def fingerprint(self, data: Any) -> str:
@@ -87,23 +92,24 @@ class Domain(ABC):
         """Divide real data into train and holdout without leakage between them."""
 
     @abstractmethod
-    def training_data(self, train: Any, profile, generator: str) -> np.ndarray:
+    def training_data(self, train: Any, profile, generator: str) -> Any:
         """What the named generator is fitted on."""
 
     @abstractmethod
-    def n_samples(self, profile) -> tuple[int, int | None]:
-        """How many records to sample, and their length (None where it does not apply)."""
+    def sample_request(self, profile, train: Any, n: int | None) -> dict:
+        """Keyword arguments of the generator's `sample` (besides the seed): how many records,
+        and their length or classes; `n` is the user's override of the profile's count."""
 
     @abstractmethod
-    def decode(self, synthetic: np.ndarray, train: Any, seed: int) -> Any:
+    def decode(self, synthetic: Any, train: Any, seed: int) -> Any:
         """Turn generator output into the published form (source units and columns)."""
 
     @abstractmethod
-    def evaluate(self, split: Split, synthetic: np.ndarray, published: Any, profile, seed: int) -> Report:
+    def evaluate(self, split: Split, synthetic: Any, published: Any, profile, seed: int) -> Report:
         """Fidelity, privacy and output-suite metrics, each with its threshold and baseline."""
 
     @abstractmethod
-    def write_published(self, published: Any, synthetic: np.ndarray, split: Split, report: Report,
+    def write_published(self, published: Any, synthetic: Any, split: Split, report: Report,
                         folder: Path, context: dict, profile) -> None:
         """Write data files, plots and the data card into a staging folder."""
 
@@ -111,8 +117,12 @@ class Domain(ABC):
     def schema(self, published: Any) -> dict:
         """Column names and types (or array shapes) recorded in the manifest."""
 
+    def counts(self, published: Any, synthetic: Any) -> dict:
+        """Record counts for the manifest."""
+        return {"records": len(published)}
+
     @abstractmethod
-    def read_published(self, folder: Path) -> Any:
+    def read_published(self, folder: Path, as_: str | None = None) -> Any:
         """Load a published version's data the way users of this field expect."""
 
 

@@ -31,7 +31,7 @@ def pipeline(domain: str = "finance", source: str | None = None, generator: str 
     work.mkdir(parents=True, exist_ok=True)
     logger = get_run_logger()
     try:
-        real = tasks.load_real(domain, str(source_spec), str(work))
+        real = tasks.load_real(domain, str(source_spec), str(work), str(home_path))
         tasks.check_real(domain, real["path"])
         split_paths = tasks.split_real(domain, real["path"], profile, str(work))
         train_args = (domain, split_paths, real["fingerprint"], generator, params, profile, seed,

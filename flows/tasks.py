@@ -30,16 +30,16 @@ def _retry_unless_user_error(task, task_run, state) -> bool:
 
 
 @task(retries=2, retry_delay_seconds=2, retry_condition_fn=_retry_unless_user_error, cache_policy=NO_CACHE)
-def load_real(domain_name: str, source: str, work: str) -> dict:
+def load_real(domain_name: str, source: str, work: str, home: str) -> dict:
     domain = get_domain(domain_name)
-    data = domain.load(domain.parse_source(source))
-    get_run_logger().info("loaded %s: %d rows x %d columns", source, len(data), len(data.columns))
-    return {"path": store.save_frame(data, Path(work) / "real.parquet"), "fingerprint": domain.fingerprint(data)}
+    data = domain.load(domain.parse_source(source), home=Path(home))
+    get_run_logger().info("loaded %s: %s", source, domain.describe(data))
+    return {"path": store.save(data, Path(work), "real"), "fingerprint": domain.fingerprint(data)}
 
 
 @task(cache_policy=NO_CACHE)
 def check_real(domain_name: str, real_path: str) -> dict:
-    summary = get_domain(domain_name).check_input(store.load_frame(real_path))
+    summary = get_domain(domain_name).check_input(store.load(real_path))
     get_run_logger().info("input suite %s: %d expectations passed", summary["suite"], summary["evaluated"])
     return {"suite": summary["suite"], "evaluated": summary["evaluated"], "success": summary["success"]}
 
@@ -47,7 +47,7 @@ def check_real(domain_name: str, real_path: str) -> dict:
 @task(cache_policy=NO_CACHE)
 def split_real(domain_name: str, real_path: str, profile: str, work: str) -> dict:
     domain = get_domain(domain_name)
-    split = domain.split(store.load_frame(real_path), domain.profile(profile))
+    split = domain.split(store.load(real_path), domain.profile(profile))
     get_run_logger().info("split %s", split.description)
     return store.save_split(split, Path(work))
 
@@ -72,7 +72,7 @@ def train_generator(domain_name: str, split_paths: dict, fingerprint: str, gener
     domain = get_domain(domain_name)
     data = domain.training_data(store.load_split(split_paths).train, domain.profile(profile), generator)
     model = generators.create(generator, **params)
-    logger.info("training %s on %s with %s", generator, data.shape, params)
+    logger.info("training %s on %s with %s", generator, getattr(data, "shape", f"{len(data)} records"), params)
 
     def progress(epoch: int, epochs: int, loss: float) -> None:
         if epoch == epochs or epoch % max(1, epochs // 10) == 0:
@@ -91,20 +91,20 @@ def train_generator(domain_name: str, split_paths: dict, fingerprint: str, gener
 def sample_synthetic(domain_name: str, generator: str, model_path: str, split_paths: dict, profile: str,
                      seed: int, work: str, n_sequences: int | None = None) -> dict:
     domain = get_domain(domain_name)
-    n, length = domain.n_samples(domain.profile(profile))
-    n = n_sequences or n
-    synthetic = generators.load(generator, model_path).sample(n, seed=seed, length=length)
-    published = domain.decode(synthetic, store.load_split(split_paths).train, seed)
-    get_run_logger().info("sampled %d synthetic records of shape %s", n, synthetic.shape[1:])
-    return {"synthetic": store.save_array(synthetic, Path(work) / "synthetic.npy"),
-            "published": store.save_frame(published, Path(work) / "published.parquet")}
+    train = store.load_split(split_paths).train
+    request = domain.sample_request(domain.profile(profile), train, n_sequences)
+    synthetic = generators.load(generator, model_path).sample(seed=seed, **request)
+    published = domain.decode(synthetic, train, seed)
+    get_run_logger().info("sampled %s", domain.describe(published))
+    return {"synthetic": store.save(synthetic, Path(work), "synthetic"),
+            "published": store.save(published, Path(work), "published")}
 
 
 @task(cache_policy=NO_CACHE)
 def validate(domain_name: str, split_paths: dict, sample_paths: dict, profile: str, seed: int, work: str) -> str:
     domain = get_domain(domain_name)
-    report = domain.evaluate(store.load_split(split_paths), store.load_array(sample_paths["synthetic"]),
-                             store.load_frame(sample_paths["published"]), domain.profile(profile), seed)
+    report = domain.evaluate(store.load_split(split_paths), store.load(sample_paths["synthetic"]),
+                             store.load(sample_paths["published"]), domain.profile(profile), seed)
     create_table_artifact(
         table=[m.as_row() for m in report.metrics],
         key=f"{domain_name}-metrics", description=f"{domain_name} gate metrics: verdict {report.verdict}")
@@ -130,8 +130,8 @@ def publish(domain_name: str, dataset: str, split_paths: dict, sample_paths: dic
     report = Report.from_dict(store.load_json(report_path))
     if not report.passed:  # the gate is re-checked here so no caller can publish a failed report
         raise SynthpipeError(f"refusing to publish {dataset}: the report failed on {[m.name for m in report.failures]}")
-    published = store.load_frame(sample_paths["published"])
-    synthetic = store.load_array(sample_paths["synthetic"])
+    published = store.load(sample_paths["published"])
+    synthetic = store.load(sample_paths["synthetic"])
     split = store.load_split(split_paths)
     card_holder: dict = {}
 
@@ -140,7 +140,7 @@ def publish(domain_name: str, dataset: str, split_paths: dict, sample_paths: dic
         card_holder["card"] = (folder / "README.md").read_text()
 
     manifest = dict(context, domain=domain_name, schema=domain.schema(published),
-                    row_counts={"rows": len(published), "sequences": int(synthetic.shape[0])},
+                    row_counts=domain.counts(published, synthetic),
                     report=report.to_dict())
     ref = Catalog(home).publish(dataset, write_files, manifest)
     create_markdown_artifact(markdown=card_holder["card"], key=f"{domain_name}-data-card",

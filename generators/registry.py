@@ -13,6 +13,8 @@ from synthpipe.errors import UnknownNameError, unknown
 _BUILTIN: dict[str, str] = {
     "mdn-gru": "generators.mdn_gru:MixtureDensityGRU",
     "par": "generators.par:PARGenerator",
+    "ddpm": "generators.diffusion:ClassConditionalDiffusion",
+    "cvae": "generators.vae:VAEGenerator",
 }
 _REGISTERED: dict[str, type[Generator]] = {}
 

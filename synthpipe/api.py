@@ -5,14 +5,15 @@ from pathlib import Path
 from typing import Any
 
 
-def load(name: str, version: str = "latest", *, home: str | Path | None = None) -> Any:
-    """A published dataset in its field's usual form (a pandas DataFrame for finance), hash-verified."""
+def load(name: str, version: str = "latest", *, home: str | Path | None = None, as_: str | None = None) -> Any:
+    """A published dataset in its field's usual form, hash-verified: a pandas DataFrame for
+    finance; for healthcare MedMNIST-style arrays, or a torch Dataset with `as_="torch"`."""
     from catalog import Catalog, parse_ref
     from domains import get_domain
 
     catalog = Catalog(home)
     ref = catalog.verify(parse_ref(name, None if version == "latest" else version))
-    return get_domain(ref.domain).read_published(catalog.path(ref))
+    return get_domain(ref.domain).read_published(catalog.path(ref), as_)
 
 
 def pull(name: str, to: str | Path, version: str = "latest", *, home: str | Path | None = None) -> Path:

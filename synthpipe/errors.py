@@ -18,6 +18,11 @@ class UnknownNameError(SynthpipeError):
     """An unknown domain, generator, source kind, profile, dataset or version."""
 
 
+class SourceUnavailableError(SynthpipeError):
+    """A default source that cannot be reached right now (offline, no local copy); `run all`
+    reports the domain as skipped instead of failing the others."""
+
+
 class CatalogError(SynthpipeError):
     """A catalog operation that cannot be carried out (bad name, corrupt version)."""
 

@@ -70,3 +70,32 @@ def membership_auc(synthetic: np.ndarray, members: np.ndarray, non_members: np.n
         scores = scores / np.maximum(typical, 1e-12)
     labels = np.concatenate([np.ones(n), np.zeros(n)])
     return float(roc_auc_score(labels, scores))
+
+
+def nearest_neighbours(queries: np.ndarray, reference: np.ndarray, max_cells: int = 2**24) -> tuple[np.ndarray, np.ndarray]:
+    """For each query, the distance to and index of its nearest reference record."""
+    q = queries.reshape(len(queries), -1).astype(np.float64)
+    r = reference.reshape(len(reference), -1).astype(np.float64)
+    r_sq = (r**2).sum(1)
+    chunk = max(1, max_cells // max(len(r), 1))
+    distance, index = np.empty(len(q)), np.empty(len(q), dtype=np.int64)
+    for start in range(0, len(q), chunk):
+        block = q[start : start + chunk]
+        d2 = (block**2).sum(1)[:, None] - 2 * block @ r.T + r_sq[None]
+        index[start : start + chunk] = d2.argmin(1)
+        distance[start : start + chunk] = np.sqrt(np.maximum(d2.min(1), 0))
+    return distance, index
+
+
+def memorization(synthetic: np.ndarray, train: np.ndarray, holdout: np.ndarray,
+                 false_positive_rate: float = 0.05) -> dict:
+    """Share of synthetic records closer to a training record than real unseen records usually are.
+
+    The threshold is the `false_positive_rate` quantile of holdout-to-train nearest distances
+    (the 95th percentile of similarity by default): a fresh draw from the real distribution
+    falls under it at that rate, so a share near it means no more closeness than chance.
+    """
+    threshold = float(np.quantile(_nearest(holdout, train), false_positive_rate))
+    distance, index = nearest_neighbours(synthetic, train)
+    return {"share": float(np.mean(distance < threshold)), "threshold": threshold,
+            "distance": distance, "index": index}

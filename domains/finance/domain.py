@@ -30,8 +30,11 @@ class FinanceDomain(Domain):
     def default_dataset_name(self, source: SourceSpec) -> str:
         return "finance/markets" if source.kind == "arch" else super().default_dataset_name(source)
 
-    def load(self, source: SourceSpec) -> pd.DataFrame:
+    def load(self, source: SourceSpec, home: Path | None = None) -> pd.DataFrame:
         return load_source(source)
+
+    def describe(self, data: pd.DataFrame) -> str:
+        return f"{len(data)} rows x {len(data.columns)} columns"
 
     def fingerprint(self, data: pd.DataFrame) -> str:
         digest = hashlib.sha256()
@@ -53,8 +56,8 @@ class FinanceDomain(Domain):
     def training_data(self, train: pd.DataFrame, profile: FinanceProfile, generator: str) -> np.ndarray:
         return windows_of(train, fit_codec(train).encode, profile.train_window, profile.plan(generator).train_stride)[0]
 
-    def n_samples(self, profile: FinanceProfile) -> tuple[int, int | None]:
-        return profile.n_sequences, profile.sequence_length
+    def sample_request(self, profile: FinanceProfile, train: pd.DataFrame, n: int | None) -> dict:
+        return {"n": n or profile.n_sequences, "length": profile.sequence_length}
 
     def decode(self, synthetic: np.ndarray, train: pd.DataFrame, seed: int) -> pd.DataFrame:
         # Each path starts from the levels of a random real training day: realistic price levels
@@ -75,5 +78,11 @@ class FinanceDomain(Domain):
     def schema(self, published: pd.DataFrame) -> dict:
         return publishing.schema(published)
 
-    def read_published(self, folder: Path) -> pd.DataFrame:
+    def counts(self, published: pd.DataFrame, synthetic: np.ndarray) -> dict:
+        return {"rows": len(published), "sequences": int(synthetic.shape[0])}
+
+    def read_published(self, folder: Path, as_: str | None = None) -> pd.DataFrame:
+        """The published table as a pandas DataFrame (the only form finance offers)."""
+        if as_ not in (None, "frame"):
+            raise InputDataError(f"finance datasets load as a DataFrame; as_={as_!r} is not offered")
         return pd.read_parquet(folder / publishing.DATA_FILE)

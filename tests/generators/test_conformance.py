@@ -1,28 +1,64 @@
 """The generator conformance suite (after scikit-learn's check_estimator): every registered
-generator must honour the same contract."""
+generator must honour the same contract, on data of its modality."""
 import numpy as np
 import pytest
 
 import generators
+from generators.images import LabelledImages
 from synthpipe.errors import InputDataError, UnknownNameError
 
 # Small settings so the suite stays fast; every registered generator must be listed here.
-FAST = {"mdn-gru": {"epochs": 3, "hidden_size": 16}, "par": {"epochs": 2}}
+FAST = {
+    "mdn-gru": {"epochs": 3, "hidden_size": 16},
+    "par": {"epochs": 2},
+    "ddpm": {"epochs": 2, "widths": (8, 16), "batch_size": 16, "sample_steps": 4},
+    "cvae": {"epochs": 2, "width": 8, "latent_dim": 4, "batch_size": 16},
+}
+
+
+def _sequences() -> np.ndarray:
+    rng = np.random.default_rng(0)
+    return (rng.standard_t(5, size=(40, 12, 3)) * 0.01).astype(np.float32)
+
+
+def _images(channels: int = 1) -> LabelledImages:
+    """Two classes a model can tell apart: bright top half vs bright bottom half, 18x14 pixels."""
+    rng = np.random.default_rng(0)
+    labels = np.repeat([0, 1], 16)
+    images = rng.uniform(0, 0.3, size=(32, 18, 14, channels)).astype(np.float32)
+    images[labels == 0, :9] += 0.6
+    images[labels == 1, 9:] += 0.6
+    return LabelledImages(images, labels)
+
+
+TRAINING_DATA = {"sequence": _sequences, "image": _images}
+BAD_INPUT = {
+    "sequence": [(np.zeros((10, 5)), "3-D"), (np.full((10, 5, 2), np.nan), "NaN"),
+                 (np.zeros((1, 5, 2)), "too little"), (np.array([[["a"]]]), "numeric")],
+    "image": [(np.zeros((4, 16, 16, 1)), "LabelledImages"),
+              (LabelledImages(np.zeros((4, 16, 16)), np.zeros(4, int)), "4-D"),
+              (LabelledImages(np.full((4, 16, 16, 1), np.nan), np.zeros(4, int)), "NaN"),
+              (LabelledImages(np.full((4, 16, 16, 1), 255.0), np.zeros(4, int)), r"\[0, 1\]"),
+              (LabelledImages(np.zeros((4, 16, 16, 2)), np.zeros(4, int)), "channels"),
+              (LabelledImages(np.zeros((4, 16, 16, 1)), np.zeros(3, int)), "labels"),
+              (LabelledImages(np.zeros((1, 16, 16, 1)), np.zeros(1, int)), "too little")],
+}
+
+
+def draw(model, n: int, seed: int) -> np.ndarray:
+    """The sampled values as one array, whatever the modality returns."""
+    out = model.sample(n, seed=seed)
+    return out.images if isinstance(out, LabelledImages) else out
 
 
 def test_every_registered_generator_has_fast_settings():
     assert set(generators.names()) <= set(FAST)
 
 
-@pytest.fixture(scope="module")
-def sequences() -> np.ndarray:
-    rng = np.random.default_rng(0)
-    return (rng.standard_t(5, size=(40, 12, 3)) * 0.01).astype(np.float32)
-
-
 @pytest.fixture(scope="module", params=generators.names())
-def fitted(request, sequences):
-    return generators.create(request.param, **FAST[request.param]).fit(sequences)
+def fitted(request):
+    cls = generators.get_generator_class(request.param)
+    return generators.create(request.param, **FAST[request.param]).fit(TRAINING_DATA[cls.modality]())
 
 
 def test_params_are_explicit_and_round_trip(fitted):
@@ -30,18 +66,28 @@ def test_params_are_explicit_and_round_trip(fitted):
     assert type(fitted)(**params).get_params() == params
 
 
-def test_sample_shape_and_finite(fitted, sequences):
-    out = fitted.sample(7, seed=1)
-    assert out.shape == (7, sequences.shape[1], sequences.shape[2])
+def test_sample_shape_and_finite(fitted):
+    data = TRAINING_DATA[fitted.modality]()
+    out = draw(fitted, 7, seed=1)
+    shape = data.images.shape[1:] if fitted.modality == "image" else data.shape[1:]
+    assert out.shape == (7, *shape)
     assert out.dtype == np.float32 and np.isfinite(out).all()
+    if fitted.modality == "image":
+        assert out.min() >= 0 and out.max() <= 1
 
 
-def test_sample_length_is_chosen_at_sample_time(fitted, sequences):
-    assert fitted.sample(3, seed=1, length=20).shape == (3, 20, sequences.shape[2])
+def test_what_is_sampled_is_chosen_at_sample_time(fitted):
+    if fitted.modality == "sequence":
+        assert fitted.sample(3, seed=1, length=20).shape == (3, 20, 3)
+    else:
+        out = fitted.sample(seed=1, labels=[1, 1, 0])
+        assert out.labels.tolist() == [1, 1, 0] and len(out.images) == 3
+        with pytest.raises(InputDataError, match="classes 0..1"):
+            fitted.sample(seed=1, labels=[2])
 
 
 def test_same_seed_same_sample_different_seed_different(fitted):
-    a, b, c = fitted.sample(5, seed=3), fitted.sample(5, seed=3), fitted.sample(5, seed=4)
+    a, b, c = draw(fitted, 5, seed=3), draw(fitted, 5, seed=3), draw(fitted, 5, seed=4)
     assert np.array_equal(a, b)
     assert not np.array_equal(a, c)
 
@@ -51,7 +97,7 @@ def test_save_load_round_trip(fitted, tmp_path):
     fitted.save(path)
     loaded = generators.load(fitted.name, path)
     assert loaded.get_params() == fitted.get_params()
-    assert np.array_equal(loaded.sample(4, seed=9), fitted.sample(4, seed=9))
+    assert np.array_equal(draw(loaded, 4, seed=9), draw(fitted, 4, seed=9))
 
 
 def test_load_of_corrupt_file_is_a_clear_error(fitted, tmp_path):
@@ -62,15 +108,11 @@ def test_load_of_corrupt_file_is_a_clear_error(fitted, tmp_path):
 
 
 @pytest.mark.parametrize("name", generators.names())
-@pytest.mark.parametrize("bad, message", [
-    (np.zeros((10, 5)), "3-D"),
-    (np.full((10, 5, 2), np.nan), "NaN"),
-    (np.zeros((1, 5, 2)), "too little"),
-    (np.array([[["a"]]]), "numeric"),
-])
-def test_refuses_wrong_input(name, bad, message):
-    with pytest.raises(InputDataError, match=message):
-        generators.create(name, **FAST[name]).fit(bad)
+def test_refuses_wrong_input(name):
+    modality = generators.get_generator_class(name).modality
+    for bad, message in BAD_INPUT[modality]:
+        with pytest.raises(InputDataError, match=message):
+            generators.create(name, **FAST[name]).fit(bad)
 
 
 @pytest.mark.parametrize("name", generators.names())
@@ -84,3 +126,15 @@ def test_unknown_generator_and_parameter():
         generators.create("gan-of-the-day")
     with pytest.raises(UnknownNameError, match="bad parameters"):
         generators.create("mdn-gru", no_such_option=1)
+
+
+@pytest.mark.parametrize("name", ["ddpm", "cvae"])
+def test_image_generators_work_in_colour_and_learn_the_classes(name):
+    """RGB in, RGB out; and with the classes this easy, samples follow their label."""
+    rgb = generators.create(name, **FAST[name]).fit(_images(channels=3))
+    assert draw(rgb, 2, seed=0).shape == (2, 18, 14, 3)
+    model = generators.create(name, **dict(FAST[name], epochs=100)).fit(_images())
+    out = model.sample(seed=0, labels=np.repeat([0, 1], 8))
+    contrast = out.images[:, :9].mean(axis=(1, 2, 3)) - out.images[:, 9:].mean(axis=(1, 2, 3))
+    assert contrast[:8].mean() > 0.05 and contrast[8:].mean() < -0.05  # each class leans its own way
+    assert np.mean(np.sign(contrast) == np.repeat([1, -1], 8)) >= 0.6

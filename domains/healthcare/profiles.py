@@ -1,0 +1,57 @@
+"""Typed configuration of the healthcare pipeline: a CPU-sized `quick` profile and a `full` one."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from domains.finance.profiles import GeneratorPlan
+from validation.image_features import ClassifierConfig
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Gate limits: fidelity and utility relative to the real-vs-real baseline, privacy absolute."""
+
+    frechet_factor: float = 1.5  # synthetic-vs-test distance at most this times train-vs-test
+    coverage_factor: float = 0.8  # coverage at least this times train-vs-test coverage
+    utility_factor: float = 0.9  # synthetic-trained AUC at least this times the real-trained AUC
+    memorization_max: float = 0.05  # share under the holdout-calibrated 5 % threshold
+    membership_auc_max: float = 0.55
+
+
+@dataclass(frozen=True)
+class HealthcareProfile:
+    name: str
+    per_class: int = 500  # synthetic images per class (the user's `--n`)
+    val_fraction: float = 0.1  # for sources without their own val/test splits
+    test_fraction: float = 0.2
+    classifier: ClassifierConfig = field(default_factory=ClassifierConfig)
+    max_privacy_queries: int = 1000  # real images per side of the membership attack
+    generators: dict[str, GeneratorPlan] = field(default_factory=dict)
+    thresholds: Thresholds = field(default_factory=Thresholds)
+
+    def plan(self, generator: str) -> GeneratorPlan:
+        return self.generators.get(generator, GeneratorPlan())
+
+    def with_overrides(self, **overrides) -> "HealthcareProfile":
+        return replace(self, **overrides)
+
+
+PROFILES = {
+    "quick": HealthcareProfile(
+        name="quick",
+        generators={
+            "ddpm": GeneratorPlan({"widths": (16, 32, 32), "epochs": 15, "batch_size": 64}),
+            "cvae": GeneratorPlan({"epochs": 20}),
+        },
+    ),
+    "full": HealthcareProfile(
+        name="full",
+        per_class=2000,
+        classifier=ClassifierConfig(widths=(32, 64, 128), epochs=20),
+        generators={
+            "ddpm": GeneratorPlan({"widths": (64, 128, 128), "epochs": 100, "batch_size": 128,
+                                   "learning_rate": 5e-4, "ema_decay": 0.999, "sample_steps": 50}),
+            "cvae": GeneratorPlan({"epochs": 60, "latent_dim": 64, "width": 64}),
+        },
+    ),
+}

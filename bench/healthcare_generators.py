@@ -74,6 +74,20 @@ def one(generator: str, profile_name: str, seed: int, source: str | None) -> dic
     }
 
 
+def merge_runs(rows: list[dict], pipeline: dict | None) -> tuple[list[dict], dict | None]:
+    """Keep the newest row per (generator, profile), and the newest pipeline timing, across runs,
+    so profiles can be benchmarked separately (the full profile takes long on a CPU)."""
+    store = HERE / "healthcare_runs.json"
+    saved = json.loads(store.read_text()) if store.is_file() else {"rows": [], "pipeline": None}
+    kept = {(r["generator"], r["profile"]): r for r in saved["rows"]}
+    kept.update({(r["generator"], r["profile"]): r for r in rows})
+    order = {"quick": 0, "full": 1}
+    merged = sorted(kept.values(), key=lambda r: (order.get(r["profile"], 2), r["generator"] != "ddpm"))
+    pipeline = pipeline or saved["pipeline"]
+    store.write_text(json.dumps({"rows": merged, "pipeline": pipeline}, indent=1))
+    return merged, pipeline
+
+
 def pipeline_time(source: str | None) -> tuple[float, str]:
     with tempfile.TemporaryDirectory() as home:
         command = [sys.executable, "-m", "synthpipe.cli", "run", "healthcare", "--catalog", home]
@@ -97,6 +111,7 @@ def main() -> None:
         print(json.dumps(one(*args.one, args.seed, args.source)))
         return
 
+    command = "python bench/healthcare_generators.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     rows = []
     for profile in args.profiles:
         for generator in args.generators:
@@ -107,7 +122,12 @@ def main() -> None:
             if out.returncode != 0:
                 print(out.stderr[-3000:], file=sys.stderr)
                 continue
-            rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+            rows.append(dict(json.loads(out.stdout.strip().splitlines()[-1]), command=command))
+    timing = None
+    if args.pipeline:
+        seconds, last = pipeline_time(args.source)
+        timing = {"seconds": seconds, "printed": last, "command": command}
+    rows, timing = merge_runs(rows, timing)
     header = ("| generator | profile | device | fit s (train img/s) | sample s (images) | eval s | peak RSS MB | "
               "synthetic-trained AUC (real-trained) | FD (train vs test) | FD ratio | coverage (baseline) | "
               "memorization pixel / encoder | MIA AUC | gate |\n"
@@ -123,17 +143,17 @@ def main() -> None:
             f"{r['fd'][0] / r['fd'][1]:.2f} | {r['coverage'][0]:.3f} ({r['coverage'][1]:.3f}) | "
             f"{r['memorization_pixel']:.3f} / {r['memorization_encoder']:.3f} | {r['mia_auc']:.3f} | {gate} |")
     table = "\n".join(lines)
-    pipeline = ""
-    if args.pipeline:
-        seconds, last = pipeline_time(args.source)
-        pipeline = (f"\nWhole `synthpipe run healthcare` (quick profile, fresh data home, Prefect local mode): "
-                    f"{seconds:.0f} s wall; it printed `{last}`.\n")
+    pipeline = "" if timing is None else (
+        f"\nWhole `synthpipe run healthcare` (quick profile, fresh data home, Prefect local mode): "
+        f"{timing['seconds']:.0f} s wall; it printed `{timing['printed']}` (from `{timing['command']}`).\n")
     print(table)
     print(pipeline)
-    command = "python bench/healthcare_generators.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    commands = "\n".join(f"- `{c}`" for c in dict.fromkeys(r["command"] for r in rows))
     write_section("healthcare", f"""## Healthcare image generators on PneumoniaMNIST (28x28, 4,708 train / 524 val / 624 test)
 
-Produced by `{command}` on {os.cpu_count()} CPU cores ({platform.machine()}), seed {args.seed}.
+Rows produced on {os.cpu_count()} CPU cores ({platform.machine()}), seed {args.seed}, by:
+{commands}
+
 Utility: a small CNN trained only on the synthetic images, ROC AUC on the real test split (in
 brackets: the same CNN trained on the real train split). FD: Fréchet distance to the real test split
 in the feature space of that real-trained CNN (in brackets: real train vs real test at the same

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-
 from synthpipe.errors import InputDataError, unknown
 from validation.report import Report
 

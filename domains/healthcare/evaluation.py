@@ -44,6 +44,12 @@ def _at_proportions(label_sets: list[np.ndarray], reference: np.ndarray, n: int,
                             for c, share in zip(classes, shares)]) for labels in label_sets]
 
 
+def memorization_limit(rate: float, z: float, n_synthetic: int, n_holdout: int) -> float:
+    """`rate` plus `z` standard errors of an ideal generator's share: binomial noise of the synthetic
+    sample and of the holdout quantile that sets the threshold."""
+    return rate + z * float(np.sqrt(rate * (1 - rate) * (1 / n_synthetic + 1 / n_holdout)))
+
+
 def evaluate(split: Split, synthetic: LabelledImages, published: ImageSet, profile: HealthcareProfile,
              seed: int) -> Report:
     t = profile.thresholds
@@ -102,10 +108,12 @@ def evaluate(split: Split, synthetic: LabelledImages, published: ImageSet, profi
     px_train, px_val, px_syn = privacy_pixels(tr.images), privacy_pixels(va.images), privacy_pixels(sy.images)
     for space, (s, r, h) in {"pixel": (px_syn, px_train, px_val),
                              "encoder": (f_syn, f_train_all, real_clf.embed(va.images))}.items():
-        result = memorization(s, r, h)
-        report.add(Metric(f"memorization_share_{space}", result["share"], "privacy", "<=", t.memorization_max,
-                          None, f"share of synthetic images nearer a training image ({space} space) than the "
-                                f"95th-percentile similarity of unseen real images ({result['threshold']:.4g})"))
+        result = memorization(s, r, h, t.memorization_rate)
+        report.add(Metric(f"memorization_share_{space}", result["share"], "privacy", "<=",
+                          memorization_limit(t.memorization_rate, t.memorization_z, len(s), len(h)), None,
+                          f"share of synthetic images nearer a training image ({space} space) than the "
+                          f"95th-percentile similarity of unseen real images ({result['threshold']:.4g}); "
+                          f"{t.memorization_rate:.0%} expected by chance"))
     queries = min(profile.max_privacy_queries, len(px_val))
     members = rng.choice(len(px_train), min(len(px_train), 4 * queries), replace=False)
     mia = membership_auc(px_syn, px_train[members], px_val[rng.choice(len(px_val), queries, replace=False)],

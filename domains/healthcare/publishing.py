@@ -11,7 +11,7 @@ from catalog.card import render_card
 from domains.base import Split
 from domains.healthcare.evaluation import privacy_pixels
 from domains.healthcare.imageset import ImageSet
-from validation.privacy import nearest_neighbours
+from validation.privacy import memorization, nearest_neighbours
 from validation.report import Report
 
 PUBLISHED_SPLITS = (("train", 0.8), ("val", 0.1), ("test", 0.1))
@@ -62,6 +62,7 @@ def write(published: ImageSet, split: Split, report: Report, folder: Path, conte
     figures = [_preview(published, index, folder / "plots") for index in range(len(published.class_names))]
     figures.append(_neighbours(published, split.train, folder / "plots"))
     figures.append(_histogram(published, split, folder / "plots"))
+    _nearest_table(published, split, context["seed"], folder / "privacy_nearest_training.csv")
     h, w, c = published.shape
     counts = ", ".join(f"{name}: {n}" for name, n in published.class_counts().items())
     data_section = (
@@ -69,6 +70,9 @@ def write(published: ImageSet, split: Split, report: Report, folder: Path, conte
         f"{'grayscale' if c == 1 else 'RGB'}, uint8, in MedMNIST's layout (`train_images`, `train_labels`, "
         f"`val_…`, `test_…`; an 80/10/10 split of the synthetic images within each class) and "
         f"`label_names`. Per class: {counts}.\n"
+        "- `privacy_nearest_training.csv`: for every synthetic image (by published split and index), its "
+        "nearest training image (index in the source's train split), the pixel distance, and whether it is "
+        "closer than the 95th-percentile similarity of unseen real images — the memorization check, per image.\n"
         "- `plots/`: a preview grid per class, the synthetic images most similar to a training image beside "
         "that training image, and pixel-intensity histograms.\n"
         "- `manifest.json`: sha256 and size of every file, schema, metrics, provenance.\n\n"
@@ -165,3 +169,19 @@ def _histogram(published: ImageSet, split: Split, folder: Path) -> tuple[str, st
     fig.savefig(path, dpi=90)
     plt.close(fig)
     return f"plots/{path.name}", "Pixel-intensity histograms"
+
+
+def _nearest_table(published: ImageSet, split: Split, seed: int, path: Path) -> None:
+    """The pixel-space memorization check, one row per synthetic image, for auditors to re-check."""
+    import pandas as pd
+
+    check = memorization(privacy_pixels(published.as_float().images), privacy_pixels(split.train.as_float().images),
+                         privacy_pixels(split.holdout.where_split("val").as_float().images))
+    part, position = np.empty(len(published), dtype=object), np.empty(len(published), dtype=np.int64)
+    for name, idx in published_splits(published.labels, seed).items():
+        part[idx], position[idx] = name, np.arange(len(idx))
+    pd.DataFrame({
+        "published_split": part, "published_index": position, "label": published.labels,
+        "nearest_train_index": check["index"], "pixel_distance": check["distance"].round(6),
+        "closer_than_unseen_real": check["distance"] < check["threshold"],
+    }).to_csv(path, index=False)

@@ -9,6 +9,7 @@ import json
 import urllib.request
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import generators
@@ -55,7 +56,12 @@ def test_default_source_publishes_a_medmnist_style_version(published):
     assert manifest["row_counts"] == {"images": 120, "class:normal": 60, "class:pneumonia": 60}
     assert manifest["schema"]["images"]["shape"] == [120, 28, 28, 1]
     assert {"pneumoniamnist.npz", "README.md", "plots/preview_normal.png", "plots/preview_pneumonia.png",
-            "plots/nearest_neighbours.png", "plots/intensity_histogram.png"} <= set(manifest["files"])
+            "plots/nearest_neighbours.png", "plots/intensity_histogram.png",
+            "privacy_nearest_training.csv"} <= set(manifest["files"])
+    audit = pd.read_csv(catalog.path(DATASET) / "privacy_nearest_training.csv")
+    assert len(audit) == 120 and audit["pixel_distance"].gt(0).all()
+    share = {m["name"]: m["value"] for m in manifest["report"]["metrics"]}["memorization_share_pixel"]
+    assert audit["closer_than_unseen_real"].mean() == pytest.approx(share)
     names = {m["name"] for m in manifest["report"]["metrics"]}
     assert {"classifier_auc", "frechet_distance", "coverage", "memorization_share_pixel",
             "memorization_share_encoder", "membership_inference_auc", "output_expectations_failed"} <= names

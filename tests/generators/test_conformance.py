@@ -138,3 +138,13 @@ def test_image_generators_work_in_colour_and_learn_the_classes(name):
     contrast = out.images[:, :9].mean(axis=(1, 2, 3)) - out.images[:, 9:].mean(axis=(1, 2, 3))
     assert contrast[:8].mean() > 0.05 and contrast[8:].mean() < -0.05  # each class leans its own way
     assert np.mean(np.sign(contrast) == np.repeat([1, -1], 8)) >= 0.6
+
+
+@pytest.mark.parametrize("name", ["ddpm", "cvae"])
+@pytest.mark.parametrize("shape", [(30, 30, 1), (28, 36, 3)])
+def test_image_generators_take_sizes_their_networks_do_not_divide(name, shape):
+    """Sizes come from the data: a U-Net with stride 4 pads 30x30 and crops back."""
+    rng = np.random.default_rng(0)
+    data = LabelledImages(rng.uniform(size=(8, *shape)).astype(np.float32), np.repeat([0, 1], 4))
+    params = dict(FAST[name], epochs=1, **({"widths": (8, 16, 16)} if name == "ddpm" else {}))
+    assert draw(generators.create(name, **params).fit(data), 2, seed=0).shape == (2, *shape)

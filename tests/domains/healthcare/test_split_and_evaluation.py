@@ -83,3 +83,33 @@ def test_unseen_real_images_pass_privacy_and_utility(small_split):
     assert metrics["membership_inference_auc"].value < 0.6
     assert metrics["classifier_auc"].passed and metrics["classifier_auc"].value > 0.85
     assert metrics["output_expectations_failed"].value == 0
+
+
+def test_larger_colour_images_go_through_report_and_publishing(pneumonia, tmp_path):
+    """64x64 RGB (as MedMNIST+ sizes and user folders give): the report and the published files
+    follow the data's size; the file is named as MedMNIST names its 64-pixel sets."""
+    import torch
+
+    from domains.healthcare import publishing
+    from validation.report import Report
+
+    picks = np.concatenate([np.flatnonzero(pneumonia.splits == s)[:n] for s, n in
+                            (("train", 200), ("val", 60), ("test", 60))])
+    small = pneumonia.subset(picks)
+    big = torch.nn.functional.interpolate(torch.from_numpy(small.images).permute(0, 3, 1, 2).float(),
+                                          size=(64, 64), mode="bilinear")
+    rgb = big.repeat(1, 3, 1, 1).permute(0, 2, 3, 1).round().clamp(0, 255).to(torch.uint8).numpy()
+    data = ImageSet(rgb, small.labels, small.class_names, small.splits)
+    split = healthcare.split(data, healthcare.profile("quick"))
+    fake = split.holdout.where_split("test")
+    profile = healthcare.profile("quick").with_overrides(classifier=ClassifierConfig(epochs=1))
+    report = evaluate(split, LabelledImages(fake.images / 255.0, fake.labels), fake, profile, 0)
+    assert {m.name for m in report.metrics} >= {"frechet_distance", "memorization_share_pixel"}
+    context = {"dataset": "healthcare/pneumoniamnist", "seed": 0, "source": "npz:x", "source_fingerprint": "0" * 64,
+               "split": split.description, "generator": "ddpm", "generator_params": {}, "profile": "quick",
+               "code_version": "test", "flow_run_id": None}
+    publishing.write(fake, split, Report(report.metrics), tmp_path, context)
+    arrays = healthcare.read_published(tmp_path)
+    assert (tmp_path / "pneumoniamnist_64.npz").is_file()
+    assert arrays["train_images"].shape[1:] == (64, 64, 3)
+    assert (tmp_path / "plots" / "preview_pneumonia.png").is_file()

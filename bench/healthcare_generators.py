@@ -116,8 +116,8 @@ def main() -> None:
     for profile in args.profiles:
         for generator in args.generators:
             print(f"running {generator} / {profile} ...", file=sys.stderr, flush=True)
-            command = [sys.executable, __file__, "--one", generator, profile, "--seed", str(args.seed)]
-            out = subprocess.run(command + (["--source", args.source] if args.source else []),
+            child = [sys.executable, __file__, "--one", generator, profile, "--seed", str(args.seed)]
+            out = subprocess.run(child + (["--source", args.source] if args.source else []),
                                  capture_output=True, text=True)
             if out.returncode != 0:
                 print(out.stderr[-3000:], file=sys.stderr)

@@ -78,6 +78,7 @@ class TorchImageGenerator(Generator):
     """
 
     modality = "image"
+    sample_batch_size = 256  # images denoised at once: bounds memory for 256x256 inputs
 
     @property
     def is_fitted(self) -> bool:
@@ -110,8 +111,6 @@ class TorchImageGenerator(Generator):
             out.append(self._generate(labels[start : start + self.sample_batch_size], generator))
         images = np.concatenate(out).clip(0, 1).astype(np.float32)
         return LabelledImages(images, labels)
-
-    sample_batch_size = 256
 
     def _fit(self, data: LabelledImages, progress: Progress | None) -> None:
         raise NotImplementedError

@@ -167,7 +167,7 @@ class ClassConditionalDiffusion(TorchImageGenerator):
         ema = copy.deepcopy(network).eval().requires_grad_(False)
         alpha_bar = cosine_alpha_bar(self.timesteps).to(device)
         x_all, y_all = self.to_tensor(data.images), torch.from_numpy(data.labels)
-        steps_per_epoch = max(1, len(x_all) // self.batch_size)
+        steps_per_epoch = self._steps_per_epoch(len(x_all))
         total = steps_per_epoch * self.epochs
         optimizer = torch.optim.AdamW(network.parameters(), lr=self.learning_rate, weight_decay=0.0)
         warmup = min(200, total // 10 + 1)
@@ -176,11 +176,8 @@ class ClassConditionalDiffusion(TorchImageGenerator):
         use_amp = device == "cuda"
         step = 0
         for epoch in range(1, self.epochs + 1):
-            order = torch.from_numpy(rng.permutation(len(x_all)))
             running = 0.0
-            for b in range(steps_per_epoch):
-                idx = order[b * self.batch_size : (b + 1) * self.batch_size]
-                x0, y = x_all[idx].to(device), y_all[idx].to(device)
+            for x0, y in self._epoch_batches(x_all, y_all, rng):
                 drop = torch.rand(len(y), device=device) < self.label_dropout
                 y = torch.where(drop, torch.full_like(y, self.n_classes_), y)
                 t = torch.randint(0, self.timesteps, (len(x0),), device=device)

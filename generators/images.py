@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import pickle
 from dataclasses import dataclass
+from abc import abstractmethod
 from pathlib import Path
 from typing import Any, Callable
 
@@ -112,15 +113,29 @@ class TorchImageGenerator(Generator):
         images = np.concatenate(out).clip(0, 1).astype(np.float32)
         return LabelledImages(images, labels)
 
+    @abstractmethod
     def _fit(self, data: LabelledImages, progress: Progress | None) -> None:
-        raise NotImplementedError
+        """Train a network on checked data and set `network_`."""
 
+    @abstractmethod
     def _generate(self, labels: np.ndarray, generator) -> np.ndarray:
-        raise NotImplementedError
+        """Images (channels-last, [0, 1]) for one batch of labels, drawing noise from `generator`."""
 
+    @abstractmethod
     def _build(self):
         """A fresh network for `image_shape_` and `n_classes_`."""
-        raise NotImplementedError
+
+    def _epoch_batches(self, x_all, y_all, rng: np.random.Generator):
+        """One epoch of shuffled, full batches of `batch_size`, moved to the model's device."""
+        import torch
+
+        order = torch.from_numpy(rng.permutation(len(x_all)))
+        for b in range(self._steps_per_epoch(len(x_all))):
+            idx = order[b * self.batch_size : (b + 1) * self.batch_size]
+            yield x_all[idx].to(self.device_), y_all[idx].to(self.device_)
+
+    def _steps_per_epoch(self, n: int) -> int:
+        return max(1, n // self.batch_size)
 
     def save(self, path: Path | str) -> None:
         import torch

@@ -83,14 +83,11 @@ class VAEGenerator(TorchImageGenerator):
         network = self._build().to(device)
         optimizer = torch.optim.Adam(network.parameters(), lr=self.learning_rate)
         x_all, y_all = self.to_tensor(data.images), torch.from_numpy(data.labels)
-        steps = max(1, len(x_all) // self.batch_size)
+        steps = self._steps_per_epoch(len(x_all))
         pixels = float(np.prod(self.image_shape_))
         for epoch in range(1, self.epochs + 1):
-            order = torch.from_numpy(rng.permutation(len(x_all)))
             running = 0.0
-            for b in range(steps):
-                idx = order[b * self.batch_size : (b + 1) * self.batch_size]
-                x, y = x_all[idx].to(device), y_all[idx].to(device)
+            for x, y in self._epoch_batches(x_all, y_all, rng):
                 mean, log_var = network.encode(x, y)
                 z = mean + torch.randn_like(mean) * (0.5 * log_var).exp()
                 # Gaussian likelihood with a fixed pixel noise (in [-1, 1] units): smaller noise

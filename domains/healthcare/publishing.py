@@ -11,7 +11,7 @@ from catalog.card import render_card
 from domains.base import Split
 from domains.healthcare.evaluation import privacy_pixels
 from domains.healthcare.imageset import ImageSet
-from validation.privacy import memorization, nearest_neighbours
+from validation.privacy import memorization
 from validation.report import Report
 
 PUBLISHED_SPLITS = (("train", 0.8), ("val", 0.1), ("test", 0.1))
@@ -60,9 +60,12 @@ def write(published: ImageSet, split: Split, report: Report, folder: Path, conte
     write_npz(published, folder / filename, context["seed"])
     (folder / "plots").mkdir()
     figures = [_preview(published, index, folder / "plots") for index in range(len(published.class_names))]
-    figures.append(_neighbours(published, split.train, folder / "plots"))
+    # One pixel-space memorization check feeds both the auditors' table and the pairs figure.
+    check = memorization(privacy_pixels(published.as_float().images), privacy_pixels(split.train.as_float().images),
+                         privacy_pixels(split.holdout.where_split("val").as_float().images))
+    figures.append(_neighbours(published, split.train, check, folder / "plots"))
     figures.append(_histogram(published, split, folder / "plots"))
-    _nearest_table(published, split, context["seed"], folder / "privacy_nearest_training.csv")
+    _nearest_table(published, check, context["seed"], folder / "privacy_nearest_training.csv")
     h, w, c = published.shape
     counts = ", ".join(f"{name}: {n}" for name, n in published.class_counts().items())
     data_section = (
@@ -138,10 +141,9 @@ def _preview(published: ImageSet, index: int, folder: Path) -> tuple[str, str]:
     return f"plots/{path.name}", f"Synthetic images of class {name!r} (first {len(images)})"
 
 
-def _neighbours(published: ImageSet, train: ImageSet, folder: Path) -> tuple[str, str]:
+def _neighbours(published: ImageSet, train: ImageSet, check: dict, folder: Path) -> tuple[str, str]:
     """The synthetic images nearest to any training image (pixel space), each above its neighbour."""
-    distance, index = nearest_neighbours(privacy_pixels(published.as_float().images),
-                                         privacy_pixels(train.as_float().images))
+    distance, index = check["distance"], check["index"]
     closest = np.argsort(distance)[:N_PAIRS]
     pairs = np.concatenate([published.images[closest], train.images[index[closest]]])
     path = folder / "nearest_neighbours.png"
@@ -171,12 +173,10 @@ def _histogram(published: ImageSet, split: Split, folder: Path) -> tuple[str, st
     return f"plots/{path.name}", "Pixel-intensity histograms"
 
 
-def _nearest_table(published: ImageSet, split: Split, seed: int, path: Path) -> None:
+def _nearest_table(published: ImageSet, check: dict, seed: int, path: Path) -> None:
     """The pixel-space memorization check, one row per synthetic image, for auditors to re-check."""
     import pandas as pd
 
-    check = memorization(privacy_pixels(published.as_float().images), privacy_pixels(split.train.as_float().images),
-                         privacy_pixels(split.holdout.where_split("val").as_float().images))
     part, position = np.empty(len(published), dtype=object), np.empty(len(published), dtype=np.int64)
     for name, idx in published_splits(published.labels, seed).items():
         part[idx], position[idx] = name, np.arange(len(idx))

@@ -18,7 +18,8 @@ from catalog import Catalog
 from domains.healthcare import HealthcareDomain
 from domains.healthcare.profiles import Thresholds
 from flows.pipeline import pipeline
-from generators.images import LabelledImages, TorchImageGenerator, check_images
+from generators.base import Generator
+from generators.images import LabelledImages, check_images
 from synthpipe import cli
 from synthpipe.errors import InputDataError
 from tests.domains.healthcare.conftest import PNEUMONIA_NPZ, write_png_folder
@@ -82,10 +83,11 @@ def test_load_gives_medmnist_arrays_and_a_torch_dataset(published):
     assert label in (0, 1) and len(dataset) == len(arrays["train_labels"])
 
 
-class CopyingImages(TorchImageGenerator):
+class CopyingImages(Generator):
     """Publishes training images as 'synthetic': the privacy gate's positive control."""
 
     name = "copy-training-images"
+    modality = "image"
 
     def __init__(self, random_state: int = 0):
         self.random_state = random_state

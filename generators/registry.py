@@ -15,6 +15,8 @@ _BUILTIN: dict[str, str] = {
     "par": "generators.par:PARGenerator",
     "ddpm": "generators.diffusion:ClassConditionalDiffusion",
     "cvae": "generators.vae:VAEGenerator",
+    "traffic-mdn": "generators.traffic_mdn:TrafficMDN",
+    "sdv-idm": "generators.sdv_idm:SDVIDMGenerator",
 }
 _REGISTERED: dict[str, type[Generator]] = {}
 

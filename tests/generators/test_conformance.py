@@ -5,6 +5,8 @@ import pytest
 
 import generators
 from generators.images import LabelledImages
+from generators.scenes import SceneSet
+from tests.generators.scene_fixtures import idm_scenes
 from synthpipe.errors import InputDataError, UnknownNameError
 
 # Small settings so the suite stays fast; every registered generator must be listed here.
@@ -13,6 +15,8 @@ FAST = {
     "par": {"epochs": 2},
     "ddpm": {"epochs": 2, "widths": (8, 16), "batch_size": 16, "sample_steps": 4},
     "cvae": {"epochs": 2, "width": 8, "latent_dim": 4, "batch_size": 16},
+    "traffic-mdn": {"epochs": 2, "hidden": 16, "components": 2, "max_tries": 2},
+    "sdv-idm": {},
 }
 
 
@@ -31,7 +35,17 @@ def _images(channels: int = 1) -> LabelledImages:
     return LabelledImages(images, labels)
 
 
-TRAINING_DATA = {"sequence": _sequences, "image": _images}
+def _scenes() -> SceneSet:
+    return idm_scenes(n_scenes=6, steps=30, seed=0)
+
+
+def _broken_scenes() -> SceneSet:
+    scenes = _scenes()
+    scenes.tracks.loc[3, "speed"] = np.nan
+    return scenes
+
+
+TRAINING_DATA = {"sequence": _sequences, "image": _images, "scene": _scenes}
 BAD_INPUT = {
     "sequence": [(np.zeros((10, 5)), "3-D"), (np.full((10, 5, 2), np.nan), "NaN"),
                  (np.zeros((1, 5, 2)), "too little"), (np.array([[["a"]]]), "numeric")],
@@ -42,12 +56,17 @@ BAD_INPUT = {
               (LabelledImages(np.zeros((4, 16, 16, 2)), np.zeros(4, int)), "channels"),
               (LabelledImages(np.zeros((4, 16, 16, 1)), np.zeros(3, int)), "labels"),
               (LabelledImages(np.zeros((1, 16, 16, 1)), np.zeros(1, int)), "too little")],
+    "scene": [(np.zeros((4, 10, 3)), "SceneSet"), (_broken_scenes(), "NaN"),
+              (idm_scenes(n_scenes=1, steps=10, seed=0), "too little")],
 }
+SCENE_VALUES = ["x", "y", "heading", "speed", "length", "width"]
 
 
 def draw(model, n: int, seed: int) -> np.ndarray:
     """The sampled values as one array, whatever the modality returns."""
     out = model.sample(n, seed=seed)
+    if isinstance(out, SceneSet):
+        return out.tracks[SCENE_VALUES].to_numpy(np.float32)
     return out.images if isinstance(out, LabelledImages) else out
 
 
@@ -68,6 +87,12 @@ def test_params_are_explicit_and_round_trip(fitted):
 
 def test_sample_shape_and_finite(fitted):
     data = TRAINING_DATA[fitted.modality]()
+    if fitted.modality == "scene":
+        out = fitted.sample(7, seed=1)
+        assert len(out) == 7 and out.steps == data.steps
+        assert np.isfinite(out.tracks[SCENE_VALUES].to_numpy(float)).all()
+        assert not out.tracks.duplicated(["scene", "agent", "step"]).any()
+        return
     out = draw(fitted, 7, seed=1)
     shape = data.images.shape[1:] if fitted.modality == "image" else data.shape[1:]
     assert out.shape == (7, *shape)
@@ -79,6 +104,13 @@ def test_sample_shape_and_finite(fitted):
 def test_what_is_sampled_is_chosen_at_sample_time(fitted):
     if fitted.modality == "sequence":
         assert fitted.sample(3, seed=1, length=20).shape == (3, 20, 3)
+    elif fitted.modality == "scene":
+        out = fitted.sample(2, seed=1, steps=15, conditions=[{"agents": 4}, {"lanes": 2}])
+        assert out.steps == 15 and len(out) == 2
+        assert (out.tracks[out.tracks["step"] == 0].groupby("scene").size().iloc[0]) <= 4
+        assert out.lane_table(out.scene_ids[1])["lane"].tolist() == [0, 1]
+        with pytest.raises(InputDataError, match="unknown event"):
+            fitted.sample(1, seed=1, conditions=[{"events": ["u-turn"]}])
     else:
         out = fitted.sample(seed=1, labels=[1, 1, 0])
         assert out.labels.tolist() == [1, 1, 0] and len(out.images) == 3

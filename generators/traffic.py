@@ -1,0 +1,268 @@
+"""What every traffic-scene generator shares: the road, what each vehicle sees of its neighbours,
+the closed-loop rollout that decodes controls through the kinematic model, and the safety
+envelope.
+
+A generator supplies two things: a *controller* (accelerations and yaw rates for all agents,
+given what they see) and an *inserter* (gap, speed and size of a vehicle entering a lane behind
+another). The rollout does the rest: kinematic decoding with clamped controls (so every track is
+feasible by construction), vehicles leaving at the downstream end and entering upstream, and an
+envelope that keeps followers able to stop behind their leaders (Krauss's safe speed) and
+vehicles from steering into an occupied lane or off the road.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from generators.kinematics import LIMITS, step_kinematics
+from generators.scenes import LANE_COLUMNS, TRACK_COLUMNS, SceneSet, lane_of
+
+MAX_GAP = 100.0  # m; a neighbour further away than this is "absent"
+SAFE_DECELERATION = 6.0  # m/s², what the envelope assumes any vehicle can brake at
+REACTION_TIME = 0.5  # s, Krauss's tau
+ROLES = ("cut_in", "hard_braking")  # behaviours an agent can be asked for
+
+
+@dataclass(frozen=True)
+class Road:
+    """A straight road of parallel lanes (lane 0 on the right, at y = 0)."""
+
+    centres: np.ndarray
+    width: float
+    length: float
+
+    @classmethod
+    def from_lane_table(cls, lanes: pd.DataFrame) -> "Road":
+        lanes = lanes.sort_values("lane")
+        return cls(lanes["center_y"].to_numpy(float), float(lanes["width"].median()),
+                   float((lanes["x_max"] - lanes["x_min"]).median()))
+
+    def lane_table(self, scene: int) -> pd.DataFrame:
+        return pd.DataFrame({"scene": scene, "lane": np.arange(len(self.centres)), "center_y": self.centres,
+                             "width": self.width, "x_min": 0.0, "x_max": self.length})[LANE_COLUMNS]
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        return float(self.centres.min() - self.width / 2), float(self.centres.max() + self.width / 2)
+
+
+@dataclass
+class Agents:
+    """The vehicles on the road now, as parallel arrays."""
+
+    ids: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    heading: np.ndarray
+    speed: np.ndarray
+    length: np.ndarray
+    width: np.ndarray
+    roles: np.ndarray  # (n, len(ROLES)) 0/1 flags
+    prev_accel: np.ndarray = field(default=None)
+    prev_yaw: np.ndarray = field(default=None)
+
+    def __post_init__(self):
+        n = len(self.x)
+        self.prev_accel = np.zeros(n) if self.prev_accel is None else self.prev_accel
+        self.prev_yaw = np.zeros(n) if self.prev_yaw is None else self.prev_yaw
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def select(self, keep: np.ndarray) -> "Agents":
+        return Agents(*(getattr(self, f)[keep] for f in self.__dataclass_fields__))
+
+    @staticmethod
+    def join(a: "Agents", b: "Agents") -> "Agents":
+        return Agents(*(np.concatenate([getattr(a, f), getattr(b, f)]) for f in a.__dataclass_fields__))
+
+
+SLOTS = ("lead", "follow", "left_lead", "left_follow", "right_lead", "right_follow")
+
+
+def neighbours(agents: Agents, road: Road) -> dict[str, np.ndarray]:
+    """Per agent: lane, lane offset, and for each slot in SLOTS the bumper gap (MAX_GAP when
+    absent), the neighbour's speed minus own speed, and the neighbour's index (-1 when absent)."""
+    lane, offset = lane_of(agents.y, road.centres)
+    n = len(agents)
+    dx = agents.x[None, :] - agents.x[:, None]  # [i, j]: how far j is ahead of i
+    bumper = np.abs(dx) - (agents.length[None, :] + agents.length[:, None]) / 2
+    relative_lane = lane[None, :] - lane[:, None]
+    not_self = ~np.eye(n, dtype=bool)
+    out = {"lane": lane, "offset": offset, "lanes": np.full(n, len(road.centres))}
+    for slot, side, ahead in (("lead", 0, True), ("follow", 0, False), ("left_lead", 1, True),
+                              ("left_follow", 1, False), ("right_lead", -1, True), ("right_follow", -1, False)):
+        mask = not_self & (relative_lane == side) & ((dx > 0) if ahead else (dx <= 0))
+        distance = np.where(mask, np.abs(dx), np.inf)
+        index = distance.argmin(1) if n else np.zeros(0, dtype=int)
+        present = np.isfinite(distance.min(1)) if n else np.zeros(0, dtype=bool)
+        gap = np.where(present, bumper[np.arange(n), index], MAX_GAP)
+        out[f"{slot}_gap"] = np.minimum(gap, MAX_GAP)
+        out[f"{slot}_dv"] = np.where(present, agents.speed[index] - agents.speed, 0.0)
+        out[f"{slot}_index"] = np.where(present & (gap < MAX_GAP), index, -1)
+    return out
+
+
+def safe_acceleration(agents: Agents, seen: dict, dt: float) -> np.ndarray:
+    """The largest acceleration that keeps each follower able to stop behind its leader if the
+    leader brakes at SAFE_DECELERATION (Krauss's safe speed); +inf without a leader."""
+    lead = seen["lead_index"]
+    has = lead >= 0
+    v_lead = np.where(has, agents.speed[np.maximum(lead, 0)], 0.0)
+    gap = np.maximum(seen["lead_gap"] - 1.0, 0.0)  # keep a metre of standstill margin
+    mean_speed = 0.5 * (v_lead + agents.speed)
+    v_safe = v_lead + (gap - v_lead * REACTION_TIME) / (mean_speed / SAFE_DECELERATION + REACTION_TIME)
+    return np.where(has, (np.maximum(v_safe, 0.0) - agents.speed) / dt, np.inf)
+
+
+def lateral_guard(agents: Agents, seen: dict, road: Road, yaw_rate: np.ndarray) -> np.ndarray:
+    """Yaw rates that would steer into a vehicle alongside, or off the road, are replaced by a
+    turn back to the lane direction."""
+    low, high = road.bounds
+    n = len(agents)
+    blocked_left = np.zeros(n, dtype=bool)
+    blocked_right = np.zeros(n, dtype=bool)
+    if n > 1:
+        dx = np.abs(agents.x[None, :] - agents.x[:, None]) - (agents.length[None, :] + agents.length[:, None]) / 2
+        dy = agents.y[None, :] - agents.y[:, None]
+        near = (dx < 3.0) & ~np.eye(n, dtype=bool)
+        lateral_room = np.abs(dy) - (agents.width[None, :] + agents.width[:, None]) / 2
+        close = near & (lateral_room < 1.0)
+        blocked_left = (close & (dy > 0)).any(1)
+        blocked_right = (close & (dy < 0)).any(1)
+    half = agents.width / 2
+    blocked_left |= agents.y + half > high - 0.2
+    blocked_right |= agents.y - half < low + 0.2
+    turning_left = (agents.heading > 0) | (yaw_rate > 0)
+    turning_right = (agents.heading < 0) | (yaw_rate < 0)
+    back = -agents.heading / 0.2  # straighten within a few steps (the decoder bounds the curvature)
+    guarded = (blocked_left & turning_left & (agents.heading + 0.1 * yaw_rate > 0)) | \
+              (blocked_right & turning_right & (agents.heading + 0.1 * yaw_rate < 0))
+    return np.where(guarded, back, yaw_rate)
+
+
+Controller = Callable[[Agents, dict, np.random.Generator], tuple[np.ndarray, np.ndarray]]
+Inserter = Callable[[int, float | None, np.random.Generator], tuple[float, float, float, float]]
+
+
+def rollout(road: Road, agents: Agents, steps: int, dt: float, controller: Controller, inserter: Inserter | None,
+            rng: np.random.Generator, scene: int, decide_every: int = 1) -> pd.DataFrame:
+    """Run the scene for `steps` steps; returns its track table (lanes from the road).
+
+    Vehicles decide every `decide_every` steps and hold their controls in between (drivers act
+    at a few hertz; per-step random draws would add up to a random walk in acceleration); the
+    envelope still applies at every step. Without an `inserter` no vehicle enters."""
+    rows = []
+    held: dict[int, tuple[float, float]] = {}
+    next_id = int(agents.ids.max()) + 1 if len(agents) else 0
+    pending = {lane: None for lane in range(len(road.centres))}  # gap the next entering vehicle keeps
+    for step in range(steps):
+        lane, _ = lane_of(agents.y, road.centres)
+        rows.append(np.column_stack([np.full(len(agents), scene), agents.ids, np.full(len(agents), step), agents.x,
+                                     agents.y, agents.heading, agents.speed, agents.length, agents.width, lane]))
+        if step == steps - 1:
+            break
+        seen = neighbours(agents, road)
+        accel, yaw_rate = controller(agents, seen, rng)
+        for i, agent in enumerate(agents.ids):
+            if step % decide_every == 0 or agent not in held:
+                held[agent] = (accel[i], yaw_rate[i])
+            accel[i], yaw_rate[i] = held[agent]
+        accel = np.minimum(accel, safe_acceleration(agents, seen, dt))
+        yaw_rate = lateral_guard(agents, seen, road, yaw_rate)
+        curvature = yaw_rate / np.maximum(agents.speed, 1.0)
+        lo, hi = LIMITS.decode_acceleration
+        accel = np.clip(accel, lo, hi)
+        x, y, heading, speed = step_kinematics(agents.x, agents.y, agents.heading, agents.speed, accel, curvature, dt)
+        agents.prev_accel = (speed - agents.speed) / dt
+        agents.prev_yaw = (heading - agents.heading) / dt
+        agents.x, agents.y, agents.heading, agents.speed = x, y, heading, speed
+        agents = agents.select(agents.x - agents.length / 2 < road.length)  # left the observed road
+        if inserter is not None:
+            agents, next_id = _enter(agents, road, inserter, pending, rng, next_id)
+    table = pd.DataFrame(np.vstack(rows), columns=TRACK_COLUMNS)
+    return table.astype({"scene": int, "agent": int, "step": int, "lane": int})
+
+
+def _enter(agents: Agents, road: Road, inserter: Inserter, pending: dict, rng, next_id: int):
+    """Vehicles enter a lane at x = 0 once the last vehicle in it is far enough downstream."""
+    lane, _ = lane_of(agents.y, road.centres) if len(agents) else (np.zeros(0, dtype=int), None)
+    new = []
+    for k in range(len(road.centres)):
+        in_lane = np.flatnonzero(lane == k)
+        last = in_lane[agents.x[in_lane].argmin()] if len(in_lane) else None
+        leader_speed = float(agents.speed[last]) if last is not None else None
+        if pending[k] is None:
+            pending[k] = inserter(k, leader_speed, rng)
+        gap, speed, length, width = pending[k]
+        rear = agents.x[last] - agents.length[last] / 2 if last is not None else np.inf
+        if rear >= gap + length:  # the new vehicle's front bumper is at x = length / 2
+            new.append((next_id, length / 2, road.centres[k], 0.0, speed, length, width))
+            next_id += 1
+            pending[k] = None
+    if not new:
+        return agents, next_id
+    ids, x, y, heading, speed, length, width = map(np.array, zip(*new))
+    entering = Agents(ids, x.astype(float), y.astype(float), heading.astype(float), speed.astype(float),
+                      length.astype(float), width.astype(float), np.zeros((len(new), len(ROLES))))
+    return Agents.join(agents, entering), next_id
+
+
+def layout(road: Road, inserter: Inserter, rng: np.random.Generator, max_agents: int | None = None) -> Agents:
+    """Initial vehicles: lane by lane from the downstream end, each behind the one before it."""
+    rows = []
+    for k in range(len(road.centres)):
+        front, leader_speed = road.length + rng.uniform(0, 30), None
+        while True:
+            gap, speed, length, width = inserter(k, leader_speed, rng)
+            x = front - gap - length / 2
+            if x < length / 2:
+                break
+            rows.append((x, road.centres[k], speed, length, width))
+            front, leader_speed = x - length / 2, speed
+    if max_agents is not None and len(rows) > max_agents:
+        rows = [rows[i] for i in np.sort(rng.choice(len(rows), max_agents, replace=False))]
+    if not rows:
+        return Agents(*(np.zeros(0) for _ in range(7)), np.zeros((0, len(ROLES))))
+    x, y, speed, length, width = map(np.array, zip(*rows))
+    n = len(rows)
+    return Agents(np.arange(n), x, y, np.zeros(n), speed, length, width, np.zeros((n, len(ROLES))))
+
+
+def draw_road(templates: list[tuple], lanes: int | None, rng: np.random.Generator) -> Road:
+    """One of the training roads `(centres, width, length)`, with `lanes` lanes if asked; a lane
+    count never seen gets the typical lane width and road length."""
+    matching = [t for t in templates if lanes in (None, len(t[0]))]
+    if not matching:
+        width, length = np.median([t[1] for t in templates]), np.median([t[2] for t in templates])
+        matching = [(list(np.arange(lanes) * width), width, length)]
+    centres, width, length = matching[rng.integers(len(matching))]
+    return Road(np.asarray(centres, dtype=float), float(width), float(length))
+
+
+def roads_of(scenes: SceneSet) -> list[Road]:
+    return [Road.from_lane_table(scenes.lane_table(s)) for s in scenes.scene_ids]
+
+
+def learn_scene_context(model, scenes: SceneSet) -> None:
+    """What every scene generator keeps from its training scenes: time step, scene length, the
+    road templates `(centres, width, length)` and the per-scene traffic regimes."""
+    model.dt_, model.steps_ = scenes.dt, scenes.steps
+    model.roads_ = [(r.centres.tolist(), r.width, r.length) for r in roads_of(scenes)]
+    model.conditions_ = scene_conditions(scenes)
+
+
+def scene_conditions(scenes: SceneSet) -> pd.DataFrame:
+    """Per scene: agents at the first step, density (vehicles/km/lane) and mean speed there."""
+    first = scenes.tracks[scenes.tracks["step"] == 0]
+    rows = []
+    for s in scenes.scene_ids:
+        road = Road.from_lane_table(scenes.lane_table(s))
+        now = first[first["scene"] == s]
+        rows.append({"scene": s, "agents": len(now), "lanes": len(road.centres),
+                     "density": len(now) / max(len(road.centres) * road.length / 1000, 1e-6),
+                     "mean_speed": float(now["speed"].mean()) if len(now) else 0.0})
+    return pd.DataFrame(rows)

@@ -1,0 +1,351 @@
+"""`traffic-mdn`: a learned multi-agent traffic-scene generator.
+
+Two conditional mixture-density networks learned from real scenes:
+* the *behaviour* model gives each vehicle's next acceleration and yaw rate from what it sees —
+  its own motion, its lane position and its six neighbours (ahead and behind, in its lane and
+  the two beside it) — and from the scene's traffic regime and the vehicle's requested role
+  (`cut_in`, `hard_braking`; learned from the events the detector finds in the real scenes);
+* the *insertion* model gives the gap, speed and size of a vehicle behind another in a lane, so
+  it lays out the first step and lets vehicles enter upstream as the scene runs.
+
+Scenes are generated closed-loop: all vehicles act at once, each step is decoded through the
+kinematic model (generators/traffic.py), so tracks are feasible by construction and every
+vehicle reacts to what the others just did. Scenes that asked for an event are checked with the
+event detector and re-drawn (up to `max_tries`) until it is there.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from generators.base import Generator
+from generators.events import EVENTS, detect
+from generators.kinematics import derive
+from generators.scenes import SceneSet, concat
+from generators.seeding import global_seed
+from generators.traffic import (ROLES, SLOTS, Agents, Road, draw_road, layout, learn_scene_context, neighbours,
+                                rollout, scene_conditions)
+from synthpipe.errors import InputDataError
+
+ENTRY_ZONE = 15.0  # m; an agent first seen this close to the upstream end entered the road there
+
+
+def policy_features(agents: Agents, seen: dict, regime: np.ndarray) -> np.ndarray:
+    """What a vehicle decides on: own motion, lane position, the six neighbours, role, regime."""
+    lanes = seen["lanes"]
+    columns = [agents.speed / 30, agents.prev_accel / 3, agents.prev_yaw * 10, agents.heading * 10,
+               seen["offset"] / 2, (seen["lane"] < lanes - 1).astype(float), (seen["lane"] > 0).astype(float)]
+    for slot in SLOTS:
+        present = (seen[f"{slot}_index"] >= 0).astype(float)
+        columns += [present, seen[f"{slot}_gap"] / 100, seen[f"{slot}_dv"] / 10]
+    features = np.column_stack(columns + [agents.roles, np.repeat(regime[None] / [50.0, 30.0], len(agents), 0)])
+    return features.astype(np.float32)
+
+
+def insertion_context(lane: int, lanes: int, leader_speed: float | None, regime: np.ndarray) -> np.ndarray:
+    return np.array([leader_speed is not None, (leader_speed or 0.0) / 30, lane == 0, lane == lanes - 1,
+                     regime[0] / 50, regime[1] / 30], dtype=np.float32)
+
+
+def insertion_target(gap: float, speed: float, length: float, width: float) -> np.ndarray:
+    return np.array([np.log1p(max(gap, 0.0)), speed / 30, length / 5, width / 2], dtype=np.float32)
+
+
+def insertion_decode(values: np.ndarray) -> tuple[float, float, float, float]:
+    gap, speed, length, width = values
+    return (float(np.clip(np.expm1(gap), 2.0, 150.0)), float(np.clip(speed * 30, 0.0, 40.0)),
+            float(np.clip(length * 5, 3.0, 15.0)), float(np.clip(width * 2, 1.4, 2.8)))
+
+
+class ConditionalMDN(nn.Module):
+    """p(y | x) as a mixture of diagonal Gaussians, from a small MLP."""
+
+    def __init__(self, n_in: int, n_out: int, hidden: int, components: int):
+        super().__init__()
+        self.n_out, self.components = n_out, components
+        self.body = nn.Sequential(nn.Linear(n_in, hidden), nn.SiLU(), nn.Linear(hidden, hidden), nn.SiLU(),
+                                  nn.Linear(hidden, components * (1 + 2 * n_out)))
+
+    def _params(self, x):
+        out = self.body(x)
+        k, d = self.components, self.n_out
+        logits, mean, log_std = out[:, :k], out[:, k : k + k * d], out[:, k + k * d :]
+        return logits, mean.view(-1, k, d), log_std.view(-1, k, d).clamp(-6, 3)
+
+    def log_likelihood(self, x, y):
+        logits, mean, log_std = self._params(x)
+        z = (y[:, None, :] - mean) / log_std.exp()
+        per_component = -0.5 * (z**2).sum(-1) - log_std.sum(-1) - 0.5 * self.n_out * np.log(2 * np.pi)
+        return torch.logsumexp(torch.log_softmax(logits, -1) + per_component, -1)
+
+    @torch.no_grad()
+    def sample(self, x, generator: torch.Generator, temperature: float = 1.0):
+        logits, mean, log_std = self._params(x)
+        component = torch.multinomial(torch.softmax(logits, -1), 1, generator=generator).squeeze(1)
+        rows = torch.arange(len(x))
+        noise = torch.randn(mean[rows, component].shape, generator=generator)
+        return mean[rows, component] + temperature * log_std[rows, component].exp() * noise
+
+
+class TrafficMDN(Generator):
+    name = "traffic-mdn"
+    modality = "scene"
+
+    def __init__(self, hidden: int = 128, components: int = 5, epochs: int = 15, batch_size: int = 512,
+                 learning_rate: float = 2e-3, temperature: float = 1.0, max_tries: int = 8, decide_every: int = 5):
+        self.hidden = hidden
+        self.components = components
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.temperature = temperature
+        self.max_tries = max_tries
+        self.decide_every = decide_every
+        self.n_features_ = None
+
+    # --- training ----------------------------------------------------------------------------
+
+    def fit(self, data: SceneSet, progress=None) -> "TrafficMDN":
+        scenes = check_scenes(data)
+        learn_scene_context(self, scenes)
+        x, y, ins_x, ins_y, self.entering_ = training_rows(scenes, self.decide_every)
+        self.n_features_ = x.shape[1]
+        self.x_mean_, self.x_std_ = x.mean(0), x.std(0) + 1e-3
+        self.y_mean_, self.y_std_ = y.mean(0), y.std(0) + 1e-3
+        self.ins_mean_, self.ins_std_ = ins_y.mean(0), ins_y.std(0) + 1e-3
+        with global_seed(0):
+            self.policy_ = ConditionalMDN(x.shape[1], 2, self.hidden, self.components)
+            self.inserter_ = ConditionalMDN(ins_x.shape[1], 4, self.hidden // 2, self.components)
+            policy_data = ((x - self.x_mean_) / self.x_std_, (y - self.y_mean_) / self.y_std_)
+            insertion_data = (ins_x, (ins_y - self.ins_mean_) / self.ins_std_)
+            for epoch in range(1, self.epochs + 1):
+                loss = _epoch(self.policy_, *policy_data, self.batch_size, self.learning_rate, epoch)
+                _epoch(self.inserter_, *insertion_data, min(self.batch_size, 128), self.learning_rate, epoch)
+                if progress:
+                    progress(epoch, self.epochs, loss)
+        self.policy_.eval()
+        self.inserter_.eval()
+        return self
+
+    # --- sampling ----------------------------------------------------------------------------
+
+    def sample(self, n: int, *, seed: int, steps: int | None = None, conditions: list[dict] | None = None,
+               length: int | None = None) -> SceneSet:
+        """`n` scenes of `steps` steps; `conditions[i]` may set `lanes`, `agents` (at the first
+        step), `density` (vehicles/km/lane), `speed` (mean, m/s) and `events` (names)."""
+        self._require_fitted()
+        steps = int(steps or length or self.steps_)
+        conditions = normalise_conditions(n, conditions)
+        parts = []
+        for index, condition in enumerate(conditions):
+            rng = np.random.default_rng([seed, index])
+            parts.append(self._scene(index, condition, steps, rng))
+        return concat(parts)
+
+    def _scene(self, index: int, condition: dict, steps: int, rng: np.random.Generator) -> SceneSet:
+        torch_rng = torch.Generator().manual_seed(int(rng.integers(2**31)))
+        wanted = list(condition.get("events", []))
+        for attempt in range(1, self.max_tries + 1):
+            road, regime = self._draw_road_and_regime(condition, rng)
+            agents = self._layout(road, regime, condition.get("agents"), rng, torch_rng)
+            assign_roles(agents, road, wanted, rng)
+            inserter = self._inserter(road, regime, torch_rng) if self.entering_ else None
+            tracks = rollout(road, agents, steps, self.dt_, self._controller(regime, torch_rng), inserter, rng,
+                             scene=0, decide_every=self.decide_every)
+            found = sorted(set(detect(tracks, self.dt_)["event"])) if wanted else []
+            if all(event in found for event in wanted) or attempt == self.max_tries:
+                break
+        info = pd.DataFrame([{"scene": 0, "requested_events": ",".join(wanted), "detected_events": ",".join(found),
+                              "tries": attempt, "density": regime[0], "mean_speed": regime[1],
+                              "requested_agents": condition.get("agents")}])
+        return SceneSet(tracks, road.lane_table(0), self.dt_, {}, scene_info=info)
+
+    def _draw_road_and_regime(self, condition: dict, rng) -> tuple[Road, np.ndarray]:
+        road = draw_road(self.roads_, condition.get("lanes"), rng)
+        row = self.conditions_.iloc[rng.integers(len(self.conditions_))]
+        density = condition.get("density") or float(row["density"]) * rng.uniform(0.9, 1.1)
+        if condition.get("agents") and not condition.get("density"):
+            density = condition["agents"] / (len(road.centres) * road.length / 1000)
+        speed = condition.get("speed") or float(row["mean_speed"]) * rng.uniform(0.95, 1.05)
+        return road, np.array([density, speed])
+
+    def _layout(self, road: Road, regime: np.ndarray, agents: int | None, rng, torch_rng) -> Agents:
+        scale = 1.0
+        for _ in range(6):  # with a requested count: denser until there are enough vehicles
+            placed = layout(road, self._inserter(road, regime * [scale, 1.0], torch_rng), rng, max_agents=agents)
+            if agents is None or len(placed) >= agents:
+                return placed
+            scale *= 1.3
+        return placed
+
+    def _inserter(self, road: Road, regime: np.ndarray, torch_rng):
+        def insert(lane: int, leader_speed: float | None, rng) -> tuple[float, float, float, float]:
+            context = torch.from_numpy(insertion_context(lane, len(road.centres), leader_speed, regime)[None])
+            draw = self.inserter_.sample(context, torch_rng, self.temperature).numpy()[0]
+            return insertion_decode(draw * self.ins_std_ + self.ins_mean_)
+        return insert
+
+    def _controller(self, regime: np.ndarray, torch_rng):
+        def control(agents: Agents, seen: dict, rng) -> tuple[np.ndarray, np.ndarray]:
+            if not len(agents):
+                return np.zeros(0), np.zeros(0)
+            features = (policy_features(agents, seen, regime) - self.x_mean_) / self.x_std_
+            draw = self.policy_.sample(torch.from_numpy(features.astype(np.float32)), torch_rng, self.temperature)
+            controls = draw.numpy() * self.y_std_ + self.y_mean_
+            return controls[:, 0], controls[:, 1]
+        return control
+
+    # --- persistence -------------------------------------------------------------------------
+
+    def save(self, path: Path | str) -> None:
+        self._require_fitted()
+        state = {k: v for k, v in self.__dict__.items() if k not in ("policy_", "inserter_")}
+        state["policy_"] = self.policy_.state_dict()
+        state["inserter_"] = self.inserter_.state_dict()
+        buffer = io.BytesIO()
+        torch.save(state, buffer)
+        Path(path).write_bytes(buffer.getvalue())
+
+    @classmethod
+    def load(cls, path: Path | str) -> "TrafficMDN":
+        try:
+            state = torch.load(io.BytesIO(Path(path).read_bytes()), weights_only=False)
+        except Exception as exc:
+            raise InputDataError(f"cannot read generator file {path}: {exc}") from None
+        model = cls(**{k: state[k] for k in ("hidden", "components", "epochs", "batch_size", "learning_rate",
+                                             "temperature", "max_tries", "decide_every")})
+        policy, inserter = state.pop("policy_"), state.pop("inserter_")
+        model.__dict__.update(state)
+        model.policy_ = ConditionalMDN(model.n_features_, 2, model.hidden, model.components)
+        model.inserter_ = ConditionalMDN(6, 4, model.hidden // 2, model.components)
+        model.policy_.load_state_dict(policy)
+        model.inserter_.load_state_dict(inserter)
+        model.policy_.eval()
+        model.inserter_.eval()
+        return model
+
+
+def _epoch(model: ConditionalMDN, x: np.ndarray, y: np.ndarray, batch_size: int, lr: float, epoch: int) -> float:
+    if not hasattr(model, "optimizer_"):
+        model.optimizer_ = torch.optim.Adam(model.parameters(), lr=lr)
+    model.train()
+    order = torch.randperm(len(x))
+    xt, yt = torch.from_numpy(x.astype(np.float32)), torch.from_numpy(y.astype(np.float32))
+    total = 0.0
+    for start in range(0, len(x), batch_size):
+        idx = order[start : start + batch_size]
+        loss = -model.log_likelihood(xt[idx], yt[idx]).mean()
+        model.optimizer_.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        model.optimizer_.step()
+        total += float(loss.detach()) * len(idx)
+    return total / len(x)
+
+
+# --- shared with the other scene generators --------------------------------------------------
+
+def check_scenes(data) -> SceneSet:
+    if not isinstance(data, SceneSet):
+        raise InputDataError(f"scene generators fit a SceneSet, got {type(data).__name__}")
+    if len(data) < 2:
+        raise InputDataError(f"too little data: {len(data)} scene(s); need at least 2")
+    numeric = data.tracks[["x", "y", "heading", "speed", "length", "width"]].to_numpy(float)
+    if not np.isfinite(numeric).all():
+        raise InputDataError("scene tracks have NaN or infinite values; clean them before fit")
+    return data
+
+
+def normalise_conditions(n: int, conditions: list[dict] | None) -> list[dict]:
+    if int(n) < 1:
+        raise InputDataError(f"number of scenes must be at least 1, got {n}")
+    conditions = [dict(c or {}) for c in (conditions or [{}] * n)]
+    if len(conditions) != n:
+        raise InputDataError(f"{len(conditions)} scene conditions given for {n} scenes; give one per scene")
+    for condition in conditions:
+        unknown = set(condition.get("events", [])) - set(EVENTS)
+        if unknown:
+            raise InputDataError(f"unknown event(s) {sorted(unknown)}; choose from {list(EVENTS)}")
+        extra = set(condition) - {"lanes", "agents", "density", "speed", "events"}
+        if extra:
+            raise InputDataError(f"unknown scene condition(s) {sorted(extra)}; use lanes, agents, density, speed, events")
+    return conditions
+
+
+def assign_roles(agents: Agents, road: Road, wanted: list[str], rng: np.random.Generator) -> None:
+    """Ask one suitable vehicle for each wanted event: a cut-in from a vehicle with a lane beside
+    it that has traffic just behind; hard braking from a vehicle with a follower, early enough on
+    the road that it stays in view."""
+    if not len(agents):
+        return
+    seen = neighbours(agents, road)
+    visible = agents.x < 0.6 * road.length
+    for event in wanted:
+        if event == "cut_in":
+            beside = ((seen["left_follow_index"] >= 0) & (seen["left_follow_gap"] < 30)) | \
+                     ((seen["right_follow_index"] >= 0) & (seen["right_follow_gap"] < 30))
+            candidates = np.flatnonzero(beside & visible) if (beside & visible).any() else np.flatnonzero(visible)
+        else:
+            with_follower = (seen["follow_index"] >= 0) & (seen["follow_gap"] < 30)
+            candidates = np.flatnonzero(with_follower & visible) if (with_follower & visible).any() \
+                else np.flatnonzero(visible)
+        if len(candidates) == 0:
+            candidates = np.arange(len(agents))
+        agents.roles[rng.choice(candidates), ROLES.index(event)] = 1.0
+
+
+def training_rows(scenes: SceneSet, horizon: int):
+    """Behaviour rows (features -> mean acceleration and yaw rate over the next `horizon` steps),
+    insertion rows (context -> gap, speed, size) from smoothed real scenes, and whether vehicles
+    enter the road during a scene at all (in some sources every vehicle is there from the start)."""
+    derived = derive(scenes.tracks, scenes.dt)
+    smooth = scenes.tracks.assign(x=derived["sx"].to_numpy(), y=derived["sy"].to_numpy(),
+                                  speed=derived["speed_s"].to_numpy(), heading=derived["heading_s"].to_numpy())
+    events = detect(scenes.tracks, scenes.dt, derived)
+    conditions = scene_conditions(scenes).set_index("scene")
+    x_rows, y_rows, ins_x, ins_y = [], [], [], []
+    dt = scenes.dt
+    for scene, rows in smooth.groupby("scene"):
+        road = Road.from_lane_table(scenes.lane_table(scene))
+        regime = conditions.loc[scene, ["density", "mean_speed"]].to_numpy(float)
+        roles = {(a, e): 1.0 for a, e in events.loc[events["scene"] == scene, ["agent", "event"]].itertuples(index=False)}
+        by_step = {s: part.set_index("agent") for s, part in rows.groupby("step")}
+        first_seen = rows.groupby("agent")["step"].min()
+        for step, now in by_step.items():
+            nxt, prev = by_step.get(step + horizon), by_step.get(step - horizon)
+            ids = now.index.to_numpy()
+            role_flags = np.array([[roles.get((a, r), 0.0) for r in ROLES] for a in ids]).reshape(len(ids), len(ROLES))
+            prev_speed = prev["speed"].reindex(ids).to_numpy() if prev is not None else np.full(len(ids), np.nan)
+            prev_heading = prev["heading"].reindex(ids).to_numpy() if prev is not None else np.full(len(ids), np.nan)
+            agents = Agents(ids, now["x"].to_numpy(), now["y"].to_numpy(), now["heading"].to_numpy(),
+                            now["speed"].to_numpy(), now["length"].to_numpy(), now["width"].to_numpy(), role_flags,
+                            np.nan_to_num((now["speed"].to_numpy() - prev_speed) / (horizon * dt)),
+                            np.nan_to_num((now["heading"].to_numpy() - prev_heading) / (horizon * dt)))
+            seen = neighbours(agents, road)
+            if nxt is not None:
+                has_next = np.isin(ids, nxt.index)
+                if has_next.any():
+                    features = policy_features(agents, seen, regime)[has_next]
+                    later = nxt.loc[ids[has_next]]
+                    accel = (later["speed"].to_numpy() - agents.speed[has_next]) / (horizon * dt)
+                    yaw = np.angle(np.exp(1j * (later["heading"].to_numpy() - agents.heading[has_next]))) / (horizon * dt)
+                    x_rows.append(features)
+                    y_rows.append(np.column_stack([accel, yaw]))
+            entering = (first_seen.reindex(ids).to_numpy() == step) & ((step == 0) | (agents.x < ENTRY_ZONE))
+            for i in np.flatnonzero(entering):
+                lead = seen["lead_index"][i]
+                leader_speed = float(agents.speed[lead]) if lead >= 0 else None
+                gap = seen["lead_gap"][i] if lead >= 0 else road.length - agents.x[i] + 15
+                ins_x.append(insertion_context(int(seen["lane"][i]), len(road.centres), leader_speed, regime))
+                ins_y.append(insertion_target(gap, agents.speed[i], agents.length[i], agents.width[i]))
+    entered = int((first_seen_all := smooth.groupby(["scene", "agent"])["step"].min()).gt(0).sum())
+    if not x_rows or len(ins_x) < 10:
+        raise InputDataError("too little motion in the scenes to learn from; give longer or busier scenes")
+    return (np.vstack(x_rows).astype(np.float32), np.vstack(y_rows).astype(np.float32),
+            np.vstack(ins_x).astype(np.float32), np.vstack(ins_y).astype(np.float32),
+            entered > 0.01 * len(first_seen_all))

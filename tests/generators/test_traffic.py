@@ -1,0 +1,82 @@
+"""The scene machinery every traffic generator shares: kinematics, event detection, rollout."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from generators.events import detect
+from generators.kinematics import LIMITS, derive, infeasible_tracks, step_kinematics
+from generators.traffic import Agents, Road, neighbours, rollout
+from tests.generators.scene_fixtures import idm_scenes
+
+
+def _track(scene, agent, x, y, speed, lane, length=4.5):
+    n = len(x)
+    return pd.DataFrame({"scene": scene, "agent": agent, "step": np.arange(n), "x": x, "y": y,
+                         "heading": 0.0, "speed": speed, "length": length, "width": 1.8, "lane": lane})
+
+
+def test_decoder_clamps_controls_to_feasible_motion():
+    x, y, heading, speed = step_kinematics(np.zeros(2), np.zeros(2), np.zeros(2), np.array([10.0, 0.1]),
+                                           np.array([-50.0, -50.0]), np.array([5.0, 0.0]), 0.1)
+    assert speed[0] == pytest.approx(10.0 + LIMITS.decode_acceleration[0] * 0.1)
+    assert speed[1] == 0.0  # stops, never reverses
+    assert abs(heading[0]) <= LIMITS.decode_curvature * 10.0 * 0.1 + 1e-9
+
+
+def test_smoothed_kinematics_of_steady_and_teleporting_tracks():
+    t = np.arange(60) * 0.1
+    steady = _track(0, 0, 15 * t, np.zeros(60), 15.0, 0)
+    jump = _track(0, 1, np.where(t < 3, 15 * t, 15 * t + 30), np.full(60, 3.5), 15.0, 1)
+    derived = derive(pd.concat([steady, jump], ignore_index=True), 0.1)
+    first = derived[derived["agent"] == 0]
+    assert np.allclose(first["speed_s"], 15, atol=1e-6) and np.allclose(first["accel"], 0, atol=1e-6)
+    assert infeasible_tracks(derived).tolist() == [False, True]
+
+
+def test_detector_finds_hard_braking_and_cut_in():
+    t = np.arange(80) * 0.1
+    speed = np.where(t < 3, 15.0, np.maximum(15.0 - 5.0 * (t - 3), 5.0))
+    lead_x = 60 + np.concatenate([[0], np.cumsum(speed[:-1] * 0.1)])
+    follower = _track(0, 1, 30 + 12 * t, np.zeros(80), 12.0, 0)
+    brake = _track(0, 0, lead_x, np.zeros(80), speed, 0)
+    # agent 2 moves from lane 1 into lane 0 ahead of agent 3, 12 m in front at 12 m/s: 1 s headway
+    y = np.where(t < 4, 3.6, np.maximum(3.6 - 1.2 * (t - 4), 0.0))
+    cutter = _track(1, 2, 47 + 12 * t, y, 12.0, (y > 1.8).astype(int))
+    victim = _track(1, 3, 30 + 12 * t, np.zeros(80), 12.0, 0)
+    events = detect(pd.concat([follower, brake, cutter, victim], ignore_index=True), 0.1)
+    assert set(map(tuple, events[["scene", "agent", "event"]].to_numpy())) == {(0, 0, "hard_braking"),
+                                                                               (1, 2, "cut_in")}
+
+
+def test_neighbours_see_the_six_slots():
+    road = Road(np.array([0.0, 3.6, 7.2]), 3.6, 200.0)
+    agents = Agents(np.arange(4), np.array([50.0, 80.0, 40.0, 70.0]), np.array([3.6, 3.6, 7.2, 0.0]),
+                    np.zeros(4), np.array([10.0, 12.0, 9.0, 11.0]), np.full(4, 4.0), np.full(4, 2.0), np.zeros((4, 2)))
+    seen = neighbours(agents, road)
+    assert seen["lead_index"][0] == 1 and seen["lead_gap"][0] == pytest.approx(26.0)
+    assert seen["lead_dv"][0] == pytest.approx(2.0)
+    assert seen["left_follow_index"][0] == 2 and seen["right_lead_index"][0] == 3
+    assert seen["follow_index"][0] == -1 and seen["follow_gap"][0] == 100.0
+
+
+def test_envelope_keeps_followers_behind_a_braking_leader():
+    """A controller that always floors it still never runs into the car ahead."""
+    road = Road(np.array([0.0]), 3.6, 400.0)
+    agents = Agents(np.arange(2), np.array([100.0, 70.0]), np.zeros(2), np.zeros(2), np.array([15.0, 20.0]),
+                    np.full(2, 4.5), np.full(2, 1.8), np.zeros((2, 2)))
+
+    def reckless(agents, seen, rng):
+        return np.where(agents.ids == 0, -6.0, 4.0), np.zeros(len(agents))
+
+    tracks = rollout(road, agents, 80, 0.1, reckless, None, np.random.default_rng(0), scene=0)
+    wide = tracks.pivot(index="step", columns="agent", values="x")
+    assert ((wide[0] - wide[1]) > 4.5).all()
+
+
+def test_idm_scenes_have_no_overlapping_vehicles():
+    """Two vehicles merging into one lane from both sides is the hard case for the envelope."""
+    scenes = idm_scenes(n_scenes=3, steps=60, seed=1)
+    for _, now in scenes.tracks.groupby(["scene", "step"]):
+        x, y = now["x"].to_numpy(), now["y"].to_numpy()
+        overlap = (np.abs(x[:, None] - x[None]) < 4.5) & (np.abs(y[:, None] - y[None]) < 1.8)
+        assert overlap.sum() == len(now)  # each vehicle overlaps only itself

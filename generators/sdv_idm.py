@@ -37,8 +37,7 @@ class SDVIDMGenerator(Generator):
     name = "sdv-idm"
     modality = "scene"
 
-    def __init__(self, epochs: int = 0, decide_every: int = 5):
-        self.epochs = epochs  # unused by the copula; kept so every generator takes the profile's key
+    def __init__(self, decide_every: int = 5):
         self.decide_every = decide_every
         self.n_features_ = None
 

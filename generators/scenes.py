@@ -49,7 +49,10 @@ class SceneSet:
 
     def subset(self, scene_ids) -> "SceneSet":
         keep = set(int(s) for s in scene_ids)
-        pick = lambda frame: frame[frame["scene"].isin(keep)].reset_index(drop=True)  # noqa: E731
+
+        def pick(frame: pd.DataFrame) -> pd.DataFrame:
+            return frame[frame["scene"].isin(keep)].reset_index(drop=True)
+
         info = self.scene_info[self.scene_info["scene"].isin(keep)].reset_index(drop=True) \
             if len(self.scene_info) else self.scene_info
         return SceneSet(pick(self.tracks), pick(self.lanes), self.dt,

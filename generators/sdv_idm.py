@@ -13,12 +13,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from generators.base import Generator
 from generators.events import detect
-from generators.scenes import SceneSet, concat
+from generators.scenes import SceneSet
 from generators.seeding import global_seed
-from generators.traffic import Agents, Road, draw_road, learn_scene_context, rollout
-from generators.traffic_mdn import check_scenes, normalise_conditions
+from generators.traffic import Agents, Road, SceneGenerator, draw_road, rollout
 from synthpipe.errors import InputDataError
 
 IDM = {"max_accel": 1.5, "comfort_decel": 2.0, "headway": 1.2, "min_gap": 2.0, "delta": 4}
@@ -33,9 +31,8 @@ def idm_acceleration(speed, desired, gap, closing):
     return p["max_accel"] * (free - (wanted_gap / np.maximum(gap, 0.1)) ** 2)
 
 
-class SDVIDMGenerator(Generator):
+class SDVIDMGenerator(SceneGenerator):
     name = "sdv-idm"
-    modality = "scene"
 
     def __init__(self, decide_every: int = 5):
         self.decide_every = decide_every
@@ -45,8 +42,7 @@ class SDVIDMGenerator(Generator):
         from sdv.metadata import Metadata
         from sdv.single_table import GaussianCopulaSynthesizer
 
-        scenes = check_scenes(data)
-        learn_scene_context(self, scenes)
+        scenes = self._learn_context(data)
         rows = initial_rows(scenes)
         metadata = Metadata.load_from_dict({"tables": {"agents": {"columns": {
             c: {"sdtype": "numerical"} for c in rows.columns}}}})
@@ -57,28 +53,15 @@ class SDVIDMGenerator(Generator):
             progress(1, 1, 0.0)
         return self
 
-    def sample(self, n: int, *, seed: int, steps: int | None = None, conditions: list[dict] | None = None,
-               length: int | None = None) -> SceneSet:
-        self._require_fitted()
-        steps = int(steps or length or self.steps_)
-        conditions = normalise_conditions(n, conditions)
-        parts = []
-        for index, condition in enumerate(conditions):
-            rng = np.random.default_rng([seed, index])
-            road = draw_road(self.roads_, condition.get("lanes"), rng)
-            count = condition.get("agents") or int(self.conditions_["agents"].iloc[rng.integers(len(self.conditions_))])
-            agents = self._place(road, count, int(rng.integers(2**31)))
-            tracks = rollout(road, agents, steps, self.dt_, idm_mobil_controller(road, agents), None, rng, scene=0,
-                             decide_every=self.decide_every)
-            wanted = list(condition.get("events", []))
-            found = sorted(set(detect(tracks, self.dt_)["event"])) if wanted else []
-            info = pd.DataFrame([{"scene": 0, "requested_events": ",".join(wanted),
-                                  "detected_events": ",".join(found), "tries": 1,
-                                  "density": count / (len(road.centres) * road.length / 1000),
-                                  "mean_speed": float(agents.speed.mean()) if len(agents) else 0.0,
-                                  "requested_agents": condition.get("agents")}])
-            parts.append(SceneSet(tracks, road.lane_table(0), self.dt_, {}, scene_info=info))
-        return concat(parts)
+    def _scene(self, condition: dict, steps: int, rng: np.random.Generator) -> SceneSet:
+        road = draw_road(self.roads_, condition.get("lanes"), rng)
+        count = condition.get("agents") or int(self.conditions_["agents"].iloc[rng.integers(len(self.conditions_))])
+        agents = self._place(road, count, int(rng.integers(2**31)))
+        tracks = rollout(road, agents, steps, self.dt_, idm_mobil_controller(road, agents), None, rng, scene=0,
+                         decide_every=self.decide_every)
+        found = sorted(set(detect(tracks, self.dt_)["event"])) if condition.get("events") else []
+        return self._as_scene(tracks, road, condition, found, 1, count / (len(road.centres) * road.length / 1000),
+                              float(agents.speed.mean()) if len(agents) else 0.0)
 
     def _place(self, road: Road, count: int, seed: int) -> Agents:
         """Sampled vehicles on their lanes, dropping any that would overlap the one ahead."""

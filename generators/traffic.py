@@ -11,14 +11,18 @@ vehicles from steering into an occupied lane or off the road.
 """
 from __future__ import annotations
 
+from abc import abstractmethod
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 
+from generators.base import Generator
+from generators.events import EVENTS
 from generators.kinematics import LIMITS, step_kinematics
-from generators.scenes import LANE_COLUMNS, TRACK_COLUMNS, SceneSet, lane_of
+from generators.scenes import LANE_COLUMNS, TRACK_COLUMNS, SceneSet, concat, lane_of
+from synthpipe.errors import InputDataError
 
 MAX_GAP = 100.0  # m; a neighbour further away than this is "absent"
 SAFE_DECELERATION = 6.0  # m/s², what the envelope assumes any vehicle can brake at
@@ -266,3 +270,63 @@ def scene_conditions(scenes: SceneSet) -> pd.DataFrame:
                      "density": len(now) / max(len(road.centres) * road.length / 1000, 1e-6),
                      "mean_speed": float(now["speed"].mean()) if len(now) else 0.0})
     return pd.DataFrame(rows)
+
+
+class SceneGenerator(Generator):
+    """A generator of traffic scenes: learns the roads and regimes of its training scenes and
+    draws each requested scene on its own random stream, so scene i depends only on (seed, i)."""
+
+    modality = "scene"
+
+    def _learn_context(self, data) -> SceneSet:
+        scenes = check_scenes(data)
+        learn_scene_context(self, scenes)
+        return scenes
+
+    def sample(self, n: int, *, seed: int, steps: int | None = None, conditions: list[dict] | None = None,
+               length: int | None = None) -> SceneSet:
+        """`n` scenes of `steps` steps; `conditions[i]` may set `lanes`, `agents` (at the first
+        step), `density` (vehicles/km/lane), `speed` (mean, m/s) and `events` (names)."""
+        self._require_fitted()
+        steps = int(steps or length or self.steps_)
+        conditions = normalise_conditions(n, conditions)
+        return concat([self._scene(condition, steps, np.random.default_rng([seed, index]))
+                       for index, condition in enumerate(conditions)])
+
+    @abstractmethod
+    def _scene(self, condition: dict, steps: int, rng: np.random.Generator) -> SceneSet:
+        """One scene (id 0) for one condition, with its `scene_info` row."""
+
+    def _as_scene(self, tracks: pd.DataFrame, road: Road, condition: dict, found: list[str], tries: int,
+                  density: float, mean_speed: float) -> SceneSet:
+        info = pd.DataFrame([{"scene": 0, "requested_events": ",".join(condition.get("events", [])),
+                              "detected_events": ",".join(found), "tries": tries, "density": density,
+                              "mean_speed": mean_speed, "requested_agents": condition.get("agents")}])
+        return SceneSet(tracks, road.lane_table(0), self.dt_, {}, scene_info=info)
+
+
+def check_scenes(data) -> SceneSet:
+    if not isinstance(data, SceneSet):
+        raise InputDataError(f"scene generators fit a SceneSet, got {type(data).__name__}")
+    if len(data) < 2:
+        raise InputDataError(f"too little data: {len(data)} scene(s); need at least 2")
+    numeric = data.tracks[["x", "y", "heading", "speed", "length", "width"]].to_numpy(float)
+    if not np.isfinite(numeric).all():
+        raise InputDataError("scene tracks have NaN or infinite values; clean them before fit")
+    return data
+
+
+def normalise_conditions(n: int, conditions: list[dict] | None) -> list[dict]:
+    if int(n) < 1:
+        raise InputDataError(f"number of scenes must be at least 1, got {n}")
+    conditions = [dict(c or {}) for c in (conditions or [{}] * n)]
+    if len(conditions) != n:
+        raise InputDataError(f"{len(conditions)} scene conditions given for {n} scenes; give one per scene")
+    for condition in conditions:
+        unknown = set(condition.get("events", [])) - set(EVENTS)
+        if unknown:
+            raise InputDataError(f"unknown event(s) {sorted(unknown)}; choose from {list(EVENTS)}")
+        extra = set(condition) - {"lanes", "agents", "density", "speed", "events"}
+        if extra:
+            raise InputDataError(f"unknown scene condition(s) {sorted(extra)}; use lanes, agents, density, speed, events")
+    return conditions

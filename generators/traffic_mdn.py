@@ -19,17 +19,15 @@ import io
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
 from torch import nn
 
-from generators.base import Generator
-from generators.events import EVENTS, detect
+from generators.events import detect
 from generators.kinematics import derive
-from generators.scenes import SceneSet, concat
+from generators.scenes import SceneSet
 from generators.seeding import global_seed
-from generators.traffic import (ROLES, SLOTS, Agents, Road, draw_road, layout, learn_scene_context, neighbours,
-                                rollout, scene_conditions)
+from generators.traffic import (ROLES, SLOTS, Agents, Road, SceneGenerator, draw_road, layout, neighbours, rollout,
+                                scene_conditions)
 from synthpipe.errors import InputDataError
 
 ENTRY_ZONE = 15.0  # m; an agent first seen this close to the upstream end entered the road there
@@ -92,9 +90,8 @@ class ConditionalMDN(nn.Module):
         return mean[rows, component] + temperature * log_std[rows, component].exp() * noise
 
 
-class TrafficMDN(Generator):
+class TrafficMDN(SceneGenerator):
     name = "traffic-mdn"
-    modality = "scene"
 
     def __init__(self, hidden: int = 128, components: int = 5, epochs: int = 15, batch_size: int = 512,
                  learning_rate: float = 2e-3, temperature: float = 1.0, max_tries: int = 8, decide_every: int = 5):
@@ -111,8 +108,7 @@ class TrafficMDN(Generator):
     # --- training ----------------------------------------------------------------------------
 
     def fit(self, data: SceneSet, progress=None) -> "TrafficMDN":
-        scenes = check_scenes(data)
-        learn_scene_context(self, scenes)
+        scenes = self._learn_context(data)
         x, y, ins_x, ins_y, self.entering_ = training_rows(scenes, self.decide_every)
         self.n_features_ = x.shape[1]
         self.x_mean_, self.x_std_ = x.mean(0), x.std(0) + 1e-3
@@ -134,20 +130,7 @@ class TrafficMDN(Generator):
 
     # --- sampling ----------------------------------------------------------------------------
 
-    def sample(self, n: int, *, seed: int, steps: int | None = None, conditions: list[dict] | None = None,
-               length: int | None = None) -> SceneSet:
-        """`n` scenes of `steps` steps; `conditions[i]` may set `lanes`, `agents` (at the first
-        step), `density` (vehicles/km/lane), `speed` (mean, m/s) and `events` (names)."""
-        self._require_fitted()
-        steps = int(steps or length or self.steps_)
-        conditions = normalise_conditions(n, conditions)
-        parts = []
-        for index, condition in enumerate(conditions):
-            rng = np.random.default_rng([seed, index])
-            parts.append(self._scene(index, condition, steps, rng))
-        return concat(parts)
-
-    def _scene(self, index: int, condition: dict, steps: int, rng: np.random.Generator) -> SceneSet:
+    def _scene(self, condition: dict, steps: int, rng: np.random.Generator) -> SceneSet:
         torch_rng = torch.Generator().manual_seed(int(rng.integers(2**31)))
         wanted = list(condition.get("events", []))
         for attempt in range(1, self.max_tries + 1):
@@ -160,10 +143,7 @@ class TrafficMDN(Generator):
             found = sorted(set(detect(tracks, self.dt_)["event"])) if wanted else []
             if all(event in found for event in wanted) or attempt == self.max_tries:
                 break
-        info = pd.DataFrame([{"scene": 0, "requested_events": ",".join(wanted), "detected_events": ",".join(found),
-                              "tries": attempt, "density": regime[0], "mean_speed": regime[1],
-                              "requested_agents": condition.get("agents")}])
-        return SceneSet(tracks, road.lane_table(0), self.dt_, {}, scene_info=info)
+        return self._as_scene(tracks, road, condition, found, attempt, float(regime[0]), float(regime[1]))
 
     def _draw_road_and_regime(self, condition: dict, rng) -> tuple[Road, np.ndarray]:
         road = draw_road(self.roads_, condition.get("lanes"), rng)
@@ -248,35 +228,6 @@ def _epoch(model: ConditionalMDN, x: np.ndarray, y: np.ndarray, batch_size: int,
     return total / len(x)
 
 
-# --- shared with the other scene generators --------------------------------------------------
-
-def check_scenes(data) -> SceneSet:
-    if not isinstance(data, SceneSet):
-        raise InputDataError(f"scene generators fit a SceneSet, got {type(data).__name__}")
-    if len(data) < 2:
-        raise InputDataError(f"too little data: {len(data)} scene(s); need at least 2")
-    numeric = data.tracks[["x", "y", "heading", "speed", "length", "width"]].to_numpy(float)
-    if not np.isfinite(numeric).all():
-        raise InputDataError("scene tracks have NaN or infinite values; clean them before fit")
-    return data
-
-
-def normalise_conditions(n: int, conditions: list[dict] | None) -> list[dict]:
-    if int(n) < 1:
-        raise InputDataError(f"number of scenes must be at least 1, got {n}")
-    conditions = [dict(c or {}) for c in (conditions or [{}] * n)]
-    if len(conditions) != n:
-        raise InputDataError(f"{len(conditions)} scene conditions given for {n} scenes; give one per scene")
-    for condition in conditions:
-        unknown = set(condition.get("events", [])) - set(EVENTS)
-        if unknown:
-            raise InputDataError(f"unknown event(s) {sorted(unknown)}; choose from {list(EVENTS)}")
-        extra = set(condition) - {"lanes", "agents", "density", "speed", "events"}
-        if extra:
-            raise InputDataError(f"unknown scene condition(s) {sorted(extra)}; use lanes, agents, density, speed, events")
-    return conditions
-
-
 def assign_roles(agents: Agents, road: Road, wanted: list[str], rng: np.random.Generator) -> None:
     """Ask one suitable vehicle for each wanted event: a cut-in from a vehicle with a lane beside
     it that has traffic just behind; hard braking from a vehicle with a follower, early enough on
@@ -343,9 +294,9 @@ def training_rows(scenes: SceneSet, horizon: int):
                 gap = seen["lead_gap"][i] if lead >= 0 else road.length - agents.x[i] + 15
                 ins_x.append(insertion_context(int(seen["lane"][i]), len(road.centres), leader_speed, regime))
                 ins_y.append(insertion_target(gap, agents.speed[i], agents.length[i], agents.width[i]))
-    entered = int((first_seen_all := smooth.groupby(["scene", "agent"])["step"].min()).gt(0).sum())
+    first_steps = smooth.groupby(["scene", "agent"])["step"].min()
     if not x_rows or len(ins_x) < 10:
         raise InputDataError("too little motion in the scenes to learn from; give longer or busier scenes")
     return (np.vstack(x_rows).astype(np.float32), np.vstack(y_rows).astype(np.float32),
             np.vstack(ins_x).astype(np.float32), np.vstack(ins_y).astype(np.float32),
-            entered > 0.01 * len(first_seen_all))
+            (first_steps > 0).mean() > 0.01)

@@ -276,8 +276,10 @@ def _complete_columns(frame: pd.DataFrame, dt: float) -> pd.DataFrame:
             frame["heading"] = np.arctan2(vy, vx)
         if "speed" not in frame:
             frame["speed"] = np.hypot(vx, vy)
-    frame["length"] = frame["length"] if "length" in frame else 4.5
-    frame["width"] = frame["width"] if "width" in frame else 1.8
+    if "length" not in frame:
+        frame["length"] = 4.5
+    if "width" not in frame:
+        frame["width"] = 1.8
     return frame
 
 

@@ -7,6 +7,7 @@ from domains.base import Domain, SourceSpec, Split
 from synthpipe.errors import unknown
 
 _DOMAINS = {
+    "driving": "domains.driving:DrivingDomain",
     "finance": "domains.finance:FinanceDomain",
     "healthcare": "domains.healthcare:HealthcareDomain",
 }

@@ -95,9 +95,10 @@ class Domain(ABC):
         """What the named generator is fitted on."""
 
     @abstractmethod
-    def sample_request(self, profile, train: Any, n: int | None) -> dict:
+    def sample_request(self, profile, train: Any, n: int | None, generator: str | None = None) -> dict:
         """Keyword arguments of the generator's `sample` (besides the seed): how many records,
-        and their length or classes; `n` is the user's override of the profile's count."""
+        and their length, classes or conditions; `n` is the user's override of the profile's
+        count, `generator` the name of the generator that will be asked."""
 
     @abstractmethod
     def decode(self, synthetic: Any, train: Any, seed: int) -> Any:

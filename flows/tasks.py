@@ -92,7 +92,7 @@ def sample_synthetic(domain_name: str, generator: str, model_path: str, split_pa
                      seed: int, work: str, n_sequences: int | None = None) -> dict:
     domain = get_domain(domain_name)
     train = store.load_split(split_paths).train
-    request = domain.sample_request(domain.profile(profile), train, n_sequences)
+    request = domain.sample_request(domain.profile(profile), train, n_sequences, generator)
     synthetic = generators.load(generator, model_path).sample(seed=seed, **request)
     published = domain.decode(synthetic, train, seed)
     get_run_logger().info("sampled %s", domain.describe(published))

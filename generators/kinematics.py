@@ -33,15 +33,15 @@ class Limits:
 LIMITS = Limits()
 
 
-def _window(n: int) -> int:
-    w = min(SMOOTHING_WINDOW, n if n % 2 else n - 1)
+def _window(n: int, window: int = SMOOTHING_WINDOW) -> int:
+    w = min(window, n if n % 2 else n - 1)
     return w
 
 
-def smooth_track(x: np.ndarray, y: np.ndarray, dt: float) -> dict[str, np.ndarray]:
+def smooth_track(x: np.ndarray, y: np.ndarray, dt: float, window: int = SMOOTHING_WINDOW) -> dict[str, np.ndarray]:
     """Smoothed positions and their derivatives for one contiguous track."""
     n = len(x)
-    w = _window(n)
+    w = _window(n, window)
     if w <= SMOOTHING_ORDER:  # too short to smooth: finite differences
         vx, vy = np.gradient(x, dt) if n > 1 else np.zeros(n), np.gradient(y, dt) if n > 1 else np.zeros(n)
         return {"x": x, "y": y, "vx": vx, "vy": vy}
@@ -61,10 +61,11 @@ def _hold_heading(vx: np.ndarray, vy: np.ndarray, fallback: np.ndarray) -> np.nd
     return heading
 
 
-def derive(tracks: pd.DataFrame, dt: float) -> pd.DataFrame:
+def derive(tracks: pd.DataFrame, dt: float, window: int = SMOOTHING_WINDOW) -> pd.DataFrame:
     """Per agent-step kinematics after smoothing: speed, acceleration, yaw rate, jerk, curvature.
 
-    Rows keep the order of `tracks`; each (scene, agent) must be contiguous in `step`."""
+    Rows keep the order of `tracks`; each (scene, agent) must be contiguous in `step`. Every
+    metric uses the default `window`; a generator may learn from a lighter smoothing."""
     out = tracks[["scene", "agent", "step"]].copy()
     columns = {k: np.zeros(len(tracks)) for k in ("sx", "sy", "speed_s", "heading_s", "accel", "yaw_rate", "jerk",
                                                    "curvature")}
@@ -75,11 +76,11 @@ def derive(tracks: pd.DataFrame, dt: float) -> pd.DataFrame:
     boundaries = np.flatnonzero(np.any(keys[1:] != keys[:-1], axis=1)) + 1
     for chunk in np.split(np.arange(len(order)), boundaries):
         rows = sorted_tracks.iloc[chunk]
-        s = smooth_track(rows["x"].to_numpy(float), rows["y"].to_numpy(float), dt)
+        s = smooth_track(rows["x"].to_numpy(float), rows["y"].to_numpy(float), dt, window)
         speed = np.hypot(s["vx"], s["vy"])
         heading = np.unwrap(_hold_heading(s["vx"], s["vy"], rows["heading"].to_numpy(float)))
         n = len(chunk)
-        w = _window(n)
+        w = _window(n, window)
         if w > SMOOTHING_ORDER:
             kw = dict(window_length=w, polyorder=SMOOTHING_ORDER, mode="interp", delta=dt)
             accel = savgol_filter(speed, deriv=1, **kw)

@@ -34,8 +34,9 @@ def idm_acceleration(speed, desired, gap, closing):
 class SDVIDMGenerator(SceneGenerator):
     name = "sdv-idm"
 
-    def __init__(self, decide_every: int = 5):
+    def __init__(self, decide_every: int = 5, random_state: int = 0):
         self.decide_every = decide_every
+        self.random_state = random_state
         self.n_features_ = None
 
     def fit(self, data: SceneSet, progress=None) -> "SDVIDMGenerator":
@@ -47,7 +48,8 @@ class SDVIDMGenerator(SceneGenerator):
         metadata = Metadata.load_from_dict({"tables": {"agents": {"columns": {
             c: {"sdtype": "numerical"} for c in rows.columns}}}})
         self.copula_ = GaussianCopulaSynthesizer(metadata, enforce_min_max_values=True)
-        self.copula_.fit({"agents": rows})
+        with global_seed(self.random_state):
+            self.copula_.fit({"agents": rows})
         self.n_features_ = rows.shape[1]
         if progress:
             progress(1, 1, 0.0)

@@ -3,9 +3,9 @@ the closed-loop rollout that decodes controls through the kinematic model, and t
 envelope.
 
 A generator supplies two things: a *controller* (accelerations and yaw rates for all agents,
-given what they see) and an *inserter* (gap, speed and size of a vehicle entering a lane behind
-another). The rollout does the rest: kinematic decoding with clamped controls (so every track is
-feasible by construction), vehicles leaving at the downstream end and entering upstream, and an
+given what they see) and an *inserter* (gap, speed, size and offset from the lane centre of a
+vehicle entering a lane behind another). The rollout does the rest: kinematic decoding with
+clamped controls (so every track is feasible by construction), vehicles leaving at the downstream end and entering upstream, and an
 envelope that keeps followers able to stop behind their leaders (Krauss's safe speed) and
 vehicles from steering into an occupied lane or off the road.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,7 @@ from synthpipe.errors import InputDataError
 MAX_GAP = 100.0  # m; a neighbour further away than this is "absent"
 SAFE_DECELERATION = 6.0  # m/s², what the envelope assumes any vehicle can brake at
 REACTION_TIME = 0.5  # s, Krauss's tau
+LATERAL_CLEARANCE = 0.5  # m a newly placed vehicle keeps from one beside it, else it takes its lane centre
 ROLES = ("cut_in", "hard_braking")  # behaviours an agent can be asked for
 
 
@@ -149,7 +150,7 @@ def lateral_guard(agents: Agents, seen: dict, road: Road, yaw_rate: np.ndarray) 
 
 
 Controller = Callable[[Agents, dict, np.random.Generator], tuple[np.ndarray, np.ndarray]]
-Inserter = Callable[[int, float | None, np.random.Generator], tuple[float, float, float, float]]
+Inserter = Callable[[int, float | None, np.random.Generator], tuple[float, float, float, float, float]]
 
 
 def rollout(road: Road, agents: Agents, steps: int, dt: float, controller: Controller, inserter: Inserter | None,
@@ -201,18 +202,30 @@ def _enter(agents: Agents, road: Road, inserter: Inserter, pending: dict, rng, n
         leader_speed = float(agents.speed[last]) if last is not None else None
         if pending[k] is None:
             pending[k] = inserter(k, leader_speed, rng)
-        gap, speed, length, width = pending[k]
+        gap, speed, length, width, offset = pending[k]
         rear = agents.x[last] - agents.length[last] / 2 if last is not None else np.inf
         if rear >= gap + length:  # the new vehicle's front bumper is at x = length / 2
-            new.append((next_id, length / 2, road.centres[k], 0.0, speed, length, width))
+            new.append((next_id, length / 2, road.centres[k] + offset, 0.0, speed, length, width, road.centres[k]))
             next_id += 1
             pending[k] = None
     if not new:
         return agents, next_id
-    ids, x, y, heading, speed, length, width = map(np.array, zip(*new))
-    entering = Agents(ids, x.astype(float), y.astype(float), heading.astype(float), speed.astype(float),
+    ids, x, y, heading, speed, length, width, centre = map(np.array, zip(*new))
+    y = _clear_sideways(np.r_[agents.x, x], np.r_[agents.y, y], np.r_[agents.y, centre], np.r_[agents.length, length],
+                        np.r_[agents.width, width], np.r_[np.zeros(len(agents), bool), np.ones(len(new), bool)])
+    entering = Agents(ids, x.astype(float), y[len(agents):], heading.astype(float), speed.astype(float),
                       length.astype(float), width.astype(float), np.zeros((len(new), len(ROLES))))
     return Agents.join(agents, entering), next_id
+
+
+def _clear_sideways(x, y, centre, length, width, movable) -> np.ndarray:
+    """Lateral positions where each movable vehicle that would come closer than LATERAL_CLEARANCE
+    to a vehicle beside it is moved to its lane centre (offsets are drawn lane by lane, so two
+    neighbours could otherwise both lean towards the line between them)."""
+    along = np.abs(x[:, None] - x[None]) - (length[:, None] + length[None]) / 2
+    across = np.abs(y[:, None] - y[None]) - (width[:, None] + width[None]) / 2
+    crowded = ((along < 1.0) & (across < LATERAL_CLEARANCE) & ~np.eye(len(x), dtype=bool)).any(1) & movable
+    return np.where(crowded, centre, y).astype(float)
 
 
 def layout(road: Road, inserter: Inserter, rng: np.random.Generator, max_agents: int | None = None) -> Agents:
@@ -221,18 +234,19 @@ def layout(road: Road, inserter: Inserter, rng: np.random.Generator, max_agents:
     for k in range(len(road.centres)):
         front, leader_speed = road.length + rng.uniform(0, 30), None
         while True:
-            gap, speed, length, width = inserter(k, leader_speed, rng)
+            gap, speed, length, width, offset = inserter(k, leader_speed, rng)
             x = front - gap - length / 2
             if x < length / 2:
                 break
-            rows.append((x, road.centres[k], speed, length, width))
+            rows.append((x, road.centres[k] + offset, speed, length, width, road.centres[k]))
             front, leader_speed = x - length / 2, speed
     if max_agents is not None and len(rows) > max_agents:
         rows = [rows[i] for i in np.sort(rng.choice(len(rows), max_agents, replace=False))]
     if not rows:
         return Agents(*(np.zeros(0) for _ in range(7)), np.zeros((0, len(ROLES))))
-    x, y, speed, length, width = map(np.array, zip(*rows))
+    x, y, speed, length, width, centre = map(np.array, zip(*rows))
     n = len(rows)
+    y = _clear_sideways(x, y, centre, length, width, np.ones(n, dtype=bool))
     return Agents(np.arange(n), x, y, np.zeros(n), speed, length, width, np.zeros((n, len(ROLES))))
 
 
@@ -277,6 +291,7 @@ class SceneGenerator(Generator):
     draws each requested scene on its own random stream, so scene i depends only on (seed, i)."""
 
     modality = "scene"
+    takes_event_requests: ClassVar[bool] = False  # does `sample` honour `conditions[i]["events"]`?
 
     def _learn_context(self, data) -> SceneSet:
         scenes = check_scenes(data)

@@ -5,8 +5,8 @@ Two conditional mixture-density networks learned from real scenes:
   its own motion, its lane position and its six neighbours (ahead and behind, in its lane and
   the two beside it) — and from the scene's traffic regime and the vehicle's requested role
   (`cut_in`, `hard_braking`; learned from the events the detector finds in the real scenes);
-* the *insertion* model gives the gap, speed and size of a vehicle behind another in a lane, so
-  it lays out the first step and lets vehicles enter upstream as the scene runs.
+* the *insertion* model gives the gap, speed, size and lane offset of a vehicle behind another in
+  a lane, so it lays out the first step and lets vehicles enter upstream as the scene runs.
 
 Scenes are generated closed-loop: all vehicles act at once, each step is decoded through the
 kinematic model (generators/traffic.py), so tracks are feasible by construction and every
@@ -26,11 +26,15 @@ from generators.events import detect
 from generators.kinematics import derive
 from generators.scenes import SceneSet
 from generators.seeding import global_seed
-from generators.traffic import (ROLES, SLOTS, Agents, Road, SceneGenerator, draw_road, layout, neighbours, rollout,
-                                scene_conditions)
+from generators.traffic import (ROLES, SLOTS, Agents, Road, SceneGenerator, draw_road, layout, neighbours,
+                                normalise_conditions, rollout, scene_conditions)
 from synthpipe.errors import InputDataError
 
 ENTRY_ZONE = 15.0  # m; an agent first seen this close to the upstream end entered the road there
+# Smoothing window (steps) of the tracks the policy learns from. Lighter than the metrics' 15: the
+# generated tracks are smoothed again when measured, so a policy that learned from tracks smoothed
+# as heavily would come out twice as smooth (half the real change of acceleration per 0.5 s).
+LEARNING_SMOOTHING = 7
 
 
 def policy_features(agents: Agents, seen: dict, regime: np.ndarray) -> np.ndarray:
@@ -50,14 +54,19 @@ def insertion_context(lane: int, lanes: int, leader_speed: float | None, regime:
                      regime[0] / 50, regime[1] / 30], dtype=np.float32)
 
 
-def insertion_target(gap: float, speed: float, length: float, width: float) -> np.ndarray:
-    return np.array([np.log1p(max(gap, 0.0)), speed / 30, length / 5, width / 2], dtype=np.float32)
+INSERTION_OUTPUTS = 5  # gap, speed, length, width, offset from the lane centre
 
 
-def insertion_decode(values: np.ndarray) -> tuple[float, float, float, float]:
-    gap, speed, length, width = values
+def insertion_target(gap: float, speed: float, length: float, width: float, offset: float) -> np.ndarray:
+    return np.array([np.log1p(max(gap, 0.0)), speed / 30, length / 5, width / 2, offset], dtype=np.float32)
+
+
+def insertion_decode(values: np.ndarray, lane_width: float) -> tuple[float, float, float, float, float]:
+    gap, speed, length, width, offset = values
+    width = float(np.clip(width * 2, 1.4, 2.8))
+    room = 0.4 * lane_width  # real vehicles keep their centre within about this of their lane's centre
     return (float(np.clip(np.expm1(gap), 2.0, 150.0)), float(np.clip(speed * 30, 0.0, 40.0)),
-            float(np.clip(length * 5, 3.0, 15.0)), float(np.clip(width * 2, 1.4, 2.8)))
+            float(np.clip(length * 5, 3.0, 15.0)), width, float(np.clip(offset, -room, room)))
 
 
 class ConditionalMDN(nn.Module):
@@ -92,9 +101,11 @@ class ConditionalMDN(nn.Module):
 
 class TrafficMDN(SceneGenerator):
     name = "traffic-mdn"
+    takes_event_requests = True
 
     def __init__(self, hidden: int = 128, components: int = 5, epochs: int = 15, batch_size: int = 512,
-                 learning_rate: float = 2e-3, temperature: float = 1.0, max_tries: int = 8, decide_every: int = 5):
+                 learning_rate: float = 2e-3, temperature: float = 1.0, max_tries: int = 16, decide_every: int = 5,
+                 random_state: int = 0):
         self.hidden = hidden
         self.components = components
         self.epochs = epochs
@@ -103,20 +114,21 @@ class TrafficMDN(SceneGenerator):
         self.temperature = temperature
         self.max_tries = max_tries
         self.decide_every = decide_every
+        self.random_state = random_state
         self.n_features_ = None
 
     # --- training ----------------------------------------------------------------------------
 
     def fit(self, data: SceneSet, progress=None) -> "TrafficMDN":
         scenes = self._learn_context(data)
-        x, y, ins_x, ins_y, self.entering_ = training_rows(scenes, self.decide_every)
+        x, y, ins_x, ins_y, self.entering_, self.event_examples_ = training_rows(scenes, self.decide_every)
         self.n_features_ = x.shape[1]
         self.x_mean_, self.x_std_ = x.mean(0), x.std(0) + 1e-3
         self.y_mean_, self.y_std_ = y.mean(0), y.std(0) + 1e-3
         self.ins_mean_, self.ins_std_ = ins_y.mean(0), ins_y.std(0) + 1e-3
-        with global_seed(0):
+        with global_seed(self.random_state):
             self.policy_ = ConditionalMDN(x.shape[1], 2, self.hidden, self.components)
-            self.inserter_ = ConditionalMDN(ins_x.shape[1], 4, self.hidden // 2, self.components)
+            self.inserter_ = ConditionalMDN(ins_x.shape[1], INSERTION_OUTPUTS, self.hidden // 2, self.components)
             policy_data = ((x - self.x_mean_) / self.x_std_, (y - self.y_mean_) / self.y_std_)
             insertion_data = (ins_x, (ins_y - self.ins_mean_) / self.ins_std_)
             for epoch in range(1, self.epochs + 1):
@@ -129,6 +141,17 @@ class TrafficMDN(SceneGenerator):
         return self
 
     # --- sampling ----------------------------------------------------------------------------
+
+    def sample(self, n: int, *, seed: int, steps: int | None = None, conditions: list[dict] | None = None,
+               length: int | None = None) -> SceneSet:
+        self._require_fitted()
+        conditions = normalise_conditions(n, conditions)
+        for condition in conditions:
+            unseen = [e for e in condition.get("events", []) if not self.event_examples_.get(e)]
+            if unseen:
+                raise InputDataError(f"traffic-mdn saw no {', '.join(unseen)} in its training scenes, so it cannot "
+                                     f"generate one; it learned {self.event_examples_}")
+        return super().sample(n, seed=seed, steps=steps, conditions=conditions, length=length)
 
     def _scene(self, condition: dict, steps: int, rng: np.random.Generator) -> SceneSet:
         torch_rng = torch.Generator().manual_seed(int(rng.integers(2**31)))
@@ -164,10 +187,10 @@ class TrafficMDN(SceneGenerator):
         return placed
 
     def _inserter(self, road: Road, regime: np.ndarray, torch_rng):
-        def insert(lane: int, leader_speed: float | None, rng) -> tuple[float, float, float, float]:
+        def insert(lane: int, leader_speed: float | None, rng) -> tuple[float, float, float, float, float]:
             context = torch.from_numpy(insertion_context(lane, len(road.centres), leader_speed, regime)[None])
             draw = self.inserter_.sample(context, torch_rng, self.temperature).numpy()[0]
-            return insertion_decode(draw * self.ins_std_ + self.ins_mean_)
+            return insertion_decode(draw * self.ins_std_ + self.ins_mean_, road.width)
         return insert
 
     def _controller(self, regime: np.ndarray, torch_rng):
@@ -198,11 +221,11 @@ class TrafficMDN(SceneGenerator):
         except Exception as exc:
             raise InputDataError(f"cannot read generator file {path}: {exc}") from None
         model = cls(**{k: state[k] for k in ("hidden", "components", "epochs", "batch_size", "learning_rate",
-                                             "temperature", "max_tries", "decide_every")})
+                                             "temperature", "max_tries", "decide_every", "random_state")})
         policy, inserter = state.pop("policy_"), state.pop("inserter_")
         model.__dict__.update(state)
         model.policy_ = ConditionalMDN(model.n_features_, 2, model.hidden, model.components)
-        model.inserter_ = ConditionalMDN(6, 4, model.hidden // 2, model.components)
+        model.inserter_ = ConditionalMDN(6, INSERTION_OUTPUTS, model.hidden // 2, model.components)
         model.policy_.load_state_dict(policy)
         model.inserter_.load_state_dict(inserter)
         model.policy_.eval()
@@ -252,12 +275,13 @@ def assign_roles(agents: Agents, road: Road, wanted: list[str], rng: np.random.G
 
 def training_rows(scenes: SceneSet, horizon: int):
     """Behaviour rows (features -> mean acceleration and yaw rate over the next `horizon` steps),
-    insertion rows (context -> gap, speed, size) from smoothed real scenes, and whether vehicles
-    enter the road during a scene at all (in some sources every vehicle is there from the start)."""
-    derived = derive(scenes.tracks, scenes.dt)
+    insertion rows (context -> gap, speed, size, offset) from smoothed real scenes, whether vehicles
+    enter the road during a scene at all (in some sources every vehicle is there from the start),
+    and how many examples of each role the scenes show."""
+    derived = derive(scenes.tracks, scenes.dt, LEARNING_SMOOTHING)
     smooth = scenes.tracks.assign(x=derived["sx"].to_numpy(), y=derived["sy"].to_numpy(),
                                   speed=derived["speed_s"].to_numpy(), heading=derived["heading_s"].to_numpy())
-    events = detect(scenes.tracks, scenes.dt, derived)
+    events = detect(scenes.tracks, scenes.dt)  # roles as the metrics see them: default smoothing
     conditions = scene_conditions(scenes).set_index("scene")
     x_rows, y_rows, ins_x, ins_y = [], [], [], []
     dt = scenes.dt
@@ -293,10 +317,10 @@ def training_rows(scenes: SceneSet, horizon: int):
                 leader_speed = float(agents.speed[lead]) if lead >= 0 else None
                 gap = seen["lead_gap"][i] if lead >= 0 else road.length - agents.x[i] + 15
                 ins_x.append(insertion_context(int(seen["lane"][i]), len(road.centres), leader_speed, regime))
-                ins_y.append(insertion_target(gap, agents.speed[i], agents.length[i], agents.width[i]))
+                ins_y.append(insertion_target(gap, agents.speed[i], agents.length[i], agents.width[i], seen["offset"][i]))
     first_steps = smooth.groupby(["scene", "agent"])["step"].min()
     if not x_rows or len(ins_x) < 10:
         raise InputDataError("too little motion in the scenes to learn from; give longer or busier scenes")
     return (np.vstack(x_rows).astype(np.float32), np.vstack(y_rows).astype(np.float32),
             np.vstack(ins_x).astype(np.float32), np.vstack(ins_y).astype(np.float32),
-            (first_steps > 0).mean() > 0.01)
+            (first_steps > 0).mean() > 0.01, {e: int((events["event"] == e).sum()) for e in ROLES})

@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=0, help="random seed (same seed, same dataset)")
     run.add_argument("--name", metavar="DOMAIN/NAME", help="dataset name in the catalog")
     run.add_argument("--n", type=int, dest="n_sequences", metavar="N",
-                     help="how much to generate: paths (finance) or images per class (healthcare)")
+                     help="how much to generate: paths (finance), images per class (healthcare) or scenes (driving)")
     _home_option(run)
 
     listing = sub.add_parser("list", help="list published datasets and their versions")

@@ -1,6 +1,7 @@
 """Record-level privacy metrics that do not depend on the domain.
 
-Both compare flattened records by Euclidean distance (inputs already scaled):
+All compare records by a pairwise distance: Euclidean on flattened records by default (inputs
+already scaled), or any other given as `pairwise` (e.g. the average displacement of two tracks):
 * `closer_to_train_share`: for each synthetic record, is its nearest training record closer
   than its nearest holdout record? With equal-sized train and holdout references, a generator
   that does not memorise lands near 0.5; one that copies lands near 1.0.
@@ -16,21 +17,36 @@ closeness beyond what the real data itself explains counts as evidence of member
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
+Pairwise = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (queries, reference) -> [nq, nr] distances
 
-def _nearest(queries: np.ndarray, reference: np.ndarray, max_cells: int = 2**24) -> np.ndarray:
-    """Distance from each query to its nearest reference record, in blocks of bounded memory."""
+
+def euclidean(queries: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Euclidean distances between flattened records."""
     q = queries.reshape(len(queries), -1).astype(np.float64)
     r = reference.reshape(len(reference), -1).astype(np.float64)
-    r_sq = (r**2).sum(1)
-    chunk = max(1, max_cells // max(len(r), 1))
-    out = np.empty(len(q))
-    for start in range(0, len(q), chunk):
-        block = q[start : start + chunk]
-        d2 = (block**2).sum(1)[:, None] - 2 * block @ r.T + r_sq[None]
-        out[start : start + chunk] = np.sqrt(np.maximum(d2.min(1), 0))
-    return out
+    d2 = (q**2).sum(1)[:, None] - 2 * q @ r.T + (r**2).sum(1)[None]
+    return np.sqrt(np.maximum(d2, 0))
+
+
+def nearest_neighbours(queries: np.ndarray, reference: np.ndarray, pairwise: Pairwise = euclidean,
+                       max_cells: int = 2**24) -> tuple[np.ndarray, np.ndarray]:
+    """For each query, the distance to and index of its nearest reference record, in blocks of
+    bounded memory."""
+    chunk = max(1, max_cells // max(len(reference), 1))
+    distance, index = np.empty(len(queries)), np.empty(len(queries), dtype=np.int64)
+    for start in range(0, len(queries), chunk):
+        d = pairwise(queries[start : start + chunk], reference)
+        index[start : start + chunk] = d.argmin(1)
+        distance[start : start + chunk] = d.min(1)
+    return distance, index
+
+
+def _nearest(queries: np.ndarray, reference: np.ndarray, pairwise: Pairwise = euclidean) -> np.ndarray:
+    return nearest_neighbours(queries, reference, pairwise)[0]
 
 
 def closer_to_train_share(synthetic: np.ndarray, train: np.ndarray, holdout: np.ndarray, *, seed: int) -> float:
@@ -43,18 +59,16 @@ def closer_to_train_share(synthetic: np.ndarray, train: np.ndarray, holdout: np.
 
 
 def _nearest_apart(queries: np.ndarray, query_times: np.ndarray, reference: np.ndarray,
-                   reference_times: np.ndarray, min_gap: int) -> np.ndarray:
+                   reference_times: np.ndarray, min_gap: int, pairwise: Pairwise = euclidean) -> np.ndarray:
     """Nearest-reference distance, ignoring references within `min_gap` of the query's time."""
-    q = queries.reshape(len(queries), -1).astype(np.float64)
-    r = reference.reshape(len(reference), -1).astype(np.float64)
-    d2 = (q**2).sum(1)[:, None] - 2 * q @ r.T + (r**2).sum(1)[None]
-    d2[np.abs(query_times[:, None] - reference_times[None]) < min_gap] = np.inf
-    return np.sqrt(np.maximum(d2.min(1), 0))
+    d = pairwise(queries, reference)
+    d[np.abs(query_times[:, None] - reference_times[None]) < min_gap] = np.inf
+    return d.min(1)
 
 
 def membership_auc(synthetic: np.ndarray, members: np.ndarray, non_members: np.ndarray, *, seed: int,
                    member_times: np.ndarray | None = None, non_member_times: np.ndarray | None = None,
-                   min_gap: int = 1) -> float:
+                   min_gap: int = 1, pairwise: Pairwise = euclidean) -> float:
     """AUC of the distance attack; calibrated when the time keys of both real sets are given
     (keys of members and non-members must never fall within `min_gap` of each other)."""
     from sklearn.metrics import roc_auc_score
@@ -63,39 +77,30 @@ def membership_auc(synthetic: np.ndarray, members: np.ndarray, non_members: np.n
     n = min(len(members), len(non_members))
     mi, oi = rng.choice(len(members), n, replace=False), rng.choice(len(non_members), n, replace=False)
     queries = np.concatenate([members[mi], non_members[oi]])
-    scores = -_nearest(queries, synthetic)
+    scores = -_nearest(queries, synthetic, pairwise)
     if member_times is not None and non_member_times is not None:
         times = np.concatenate([member_times[mi], non_member_times[oi]])
-        typical = _nearest_apart(queries, times, members, member_times, min_gap)
+        typical = _nearest_apart(queries, times, members, member_times, min_gap, pairwise)
         scores = scores / np.maximum(typical, 1e-12)
     labels = np.concatenate([np.ones(n), np.zeros(n)])
     return float(roc_auc_score(labels, scores))
 
 
-def nearest_neighbours(queries: np.ndarray, reference: np.ndarray, max_cells: int = 2**24) -> tuple[np.ndarray, np.ndarray]:
-    """For each query, the distance to and index of its nearest reference record."""
-    q = queries.reshape(len(queries), -1).astype(np.float64)
-    r = reference.reshape(len(reference), -1).astype(np.float64)
-    r_sq = (r**2).sum(1)
-    chunk = max(1, max_cells // max(len(r), 1))
-    distance, index = np.empty(len(q)), np.empty(len(q), dtype=np.int64)
-    for start in range(0, len(q), chunk):
-        block = q[start : start + chunk]
-        d2 = (block**2).sum(1)[:, None] - 2 * block @ r.T + r_sq[None]
-        index[start : start + chunk] = d2.argmin(1)
-        distance[start : start + chunk] = np.sqrt(np.maximum(d2.min(1), 0))
-    return distance, index
-
-
 def memorization(synthetic: np.ndarray, train: np.ndarray, holdout: np.ndarray,
-                 false_positive_rate: float = 0.05) -> dict:
+                 false_positive_rate: float = 0.05, pairwise: Pairwise = euclidean) -> dict:
     """Share of synthetic records closer to a training record than real unseen records usually are.
 
     The threshold is the `false_positive_rate` quantile of holdout-to-train nearest distances
     (the 95th percentile of similarity by default): a fresh draw from the real distribution
     falls under it at that rate, so a share near it means no more closeness than chance.
     """
-    threshold = float(np.quantile(_nearest(holdout, train), false_positive_rate))
-    distance, index = nearest_neighbours(synthetic, train)
+    threshold = float(np.quantile(_nearest(holdout, train, pairwise), false_positive_rate))
+    distance, index = nearest_neighbours(synthetic, train, pairwise)
     return {"share": float(np.mean(distance < threshold)), "threshold": threshold,
             "distance": distance, "index": index}
+
+
+def memorization_limit(rate: float, z: float, n_synthetic: int, n_holdout: int) -> float:
+    """`rate` plus `z` standard errors of an ideal generator's share: binomial noise of the synthetic
+    sample and of the holdout quantile that sets the threshold."""
+    return rate + z * float(np.sqrt(rate * (1 - rate) * (1 / n_synthetic + 1 / n_holdout)))

@@ -2,8 +2,13 @@
 changes from the highway-env package, on a straight multi-lane road, observed through a fixed
 window the way a drone or a roadside camera records (vehicles enter and leave the view).
 
-`highway-env[:RECORDINGS]` sets the number of recordings (default 6). Each recording has its own
+`highway-env[:RECORDINGS]` sets the number of recordings (default 10). Each recording has its own
 lane count and traffic density, so the set spans free flow to dense traffic.
+
+highway-env steers every vehicle exactly along its lane's centre line; real drivers wander within
+their lane. Each simulated vehicle therefore carries a lateral offset of its own, a slow
+Ornstein-Uhlenbeck process (stationary spread WANDER_STD, time constant WANDER_TIME), added to
+its recorded position and heading.
 """
 from __future__ import annotations
 
@@ -19,7 +24,9 @@ VIEW = (150.0, 350.0)  # the observed window, m along the road
 WARM_UP_S = 8.0  # traffic settles before recording starts
 RECORD_S = 24.0
 LANE_WIDTH = 3.7
-DEFAULT_RECORDINGS = 6
+DEFAULT_RECORDINGS = 10
+WANDER_STD = 0.3  # m, spread of a driver's position across the lane
+WANDER_TIME = 4.0  # s, how long a driver keeps one position in the lane
 
 
 def simulate_recordings(location: str = "", seed: int = 0) -> SceneSet:
@@ -61,19 +68,28 @@ def simulate_one(key: str, lanes: int, spacing: float, seed: int) -> SceneSet:
         vehicle.randomize_behavior()
         road.vehicles.append(vehicle)
     rows = []
+    wander: dict[int, float] = {}
+    seen: list = []
     warm_up, record = int(WARM_UP_S / DT), int(RECORD_S / DT)
+    pull, kick = DT / WANDER_TIME, WANDER_STD * np.sqrt(2 * DT / WANDER_TIME)
     for step in range(warm_up + record):
         _spawn(road, network, lanes, spacing, rng)
         road.act()
         road.step(DT)
         road.vehicles = [v for v in road.vehicles if v.position[0] < ROAD_LENGTH - 20 and not v.crashed]
-        if step >= warm_up:
-            for vehicle in road.vehicles:
-                x, y = vehicle.position
-                if VIEW[0] <= x <= VIEW[1]:
-                    rows.append((id(vehicle), step - warm_up, x - VIEW[0], (lanes - 1) * LANE_WIDTH - y,
-                                 -float(vehicle.heading), float(vehicle.speed), float(vehicle.LENGTH),
-                                 float(vehicle.WIDTH)))
+        for vehicle in road.vehicles:
+            key = id(vehicle)
+            if key not in wander:
+                # ids are the agents' keys: keep every vehicle alive so no later one reuses an id
+                seen.append(vehicle)
+            before = wander.get(key, rng.normal(0, WANDER_STD))
+            wander[key] = after = before * (1 - pull) + kick * rng.normal()
+            x, y = vehicle.position
+            if step >= warm_up and VIEW[0] <= x <= VIEW[1]:
+                drift = np.arctan2(after - before, max(float(vehicle.speed), 1.0) * DT)
+                rows.append((key, step - warm_up, x - VIEW[0], (lanes - 1) * LANE_WIDTH - y + after,
+                             -float(vehicle.heading) + drift, float(vehicle.speed), float(vehicle.LENGTH),
+                             float(vehicle.WIDTH)))
     frame = pd.DataFrame(rows, columns=["agent", "step", "x", "y", "heading", "speed", "length", "width"])
     frame["agent"] = pd.factorize(frame["agent"])[0]
     centres = np.arange(lanes) * LANE_WIDTH

@@ -56,7 +56,8 @@ class FinanceDomain(Domain):
     def training_data(self, train: pd.DataFrame, profile: FinanceProfile, generator: str) -> np.ndarray:
         return windows_of(train, fit_codec(train).encode, profile.train_window, profile.plan(generator).train_stride)[0]
 
-    def sample_request(self, profile: FinanceProfile, train: pd.DataFrame, n: int | None) -> dict:
+    def sample_request(self, profile: FinanceProfile, train: pd.DataFrame, n: int | None,
+                       generator: str | None = None) -> dict:
         return {"n": n or profile.n_sequences, "length": profile.sequence_length}
 
     def decode(self, synthetic: np.ndarray, train: pd.DataFrame, seed: int) -> pd.DataFrame:

@@ -56,7 +56,8 @@ class HealthcareDomain(Domain):
     def training_data(self, train: ImageSet, profile: HealthcareProfile, generator: str) -> LabelledImages:
         return train.as_float()
 
-    def sample_request(self, profile: HealthcareProfile, train: ImageSet, n: int | None) -> dict:
+    def sample_request(self, profile: HealthcareProfile, train: ImageSet, n: int | None,
+                       generator: str | None = None) -> dict:
         """`n` (or the profile's `per_class`) images of every class, class by class."""
         per_class = profile.per_class if n is None else n
         require(per_class >= 1, f"images per class must be at least 1, got {per_class}")

@@ -18,7 +18,7 @@ from generators.images import LabelledImages
 from validation.expectations import run_suite
 from validation.feature_fidelity import frechet_distance, histogram_distance, prdc
 from validation.image_features import ImageClassifier, auc_and_accuracy, prepare
-from validation.privacy import membership_auc, memorization
+from validation.privacy import membership_auc, memorization, memorization_limit
 from validation.report import Metric, Report
 
 PRIVACY_MAX_SIDE = 64  # pixel-space privacy checks compare images downsampled to at most this
@@ -42,12 +42,6 @@ def _at_proportions(label_sets: list[np.ndarray], reference: np.ndarray, n: int,
         total = min(total, int(np.floor(np.min(available / shares))))
     return [np.concatenate([rng.choice(np.flatnonzero(labels == c), int(round(total * share)), replace=False)
                             for c, share in zip(classes, shares)]) for labels in label_sets]
-
-
-def memorization_limit(rate: float, z: float, n_synthetic: int, n_holdout: int) -> float:
-    """`rate` plus `z` standard errors of an ideal generator's share: binomial noise of the synthetic
-    sample and of the holdout quantile that sets the threshold."""
-    return rate + z * float(np.sqrt(rate * (1 - rate) * (1 / n_synthetic + 1 / n_holdout)))
 
 
 def evaluate(split: Split, synthetic: LabelledImages, published: ImageSet, profile: HealthcareProfile,

@@ -35,7 +35,8 @@ def wait_for(check, timeout: float, what: str):
 
 
 def test_schedule_config_overrides_and_errors(tmp_path):
-    assert [(s.domain, s.cron) for s in load_schedules()] == [("finance", "0 6 * * 2-6"), ("healthcare", "0 2 * * 0")]
+    assert [(s.domain, s.cron) for s in load_schedules()] == [("driving", "0 3 * * *"), ("finance", "0 6 * * 2-6"),
+                                                             ("healthcare", "0 2 * * 0")]
     config = tmp_path / "schedules.toml"
     config.write_text('[finance]\ncron = "*/5 * * * *"\nprofile = "full"\n')
     assert load_schedules(config)[0].deployment_name == "finance-full"

@@ -17,7 +17,7 @@ def idm_scenes(n_scenes: int = 6, steps: int = 40, seed: int = 0, lanes: int = 3
 
         def insert(lane, leader_speed, rng):
             speed = leader_speed if leader_speed is not None else rng.uniform(12, 20)
-            return rng.uniform(8, 35), float(np.clip(speed + rng.normal(0, 1.5), 3, 30)), 4.5, 1.8
+            return rng.uniform(8, 35), float(np.clip(speed + rng.normal(0, 1.5), 3, 30)), 4.5, 1.8, 0.0
 
         agents = layout(road, insert, rng)
         tracks = rollout(road, agents, steps, 0.1, idm_mobil_controller(road, agents), insert, rng, scene=0,

@@ -1,0 +1,125 @@
+"""The driving domain: multi-agent traffic scenes from CommonRoad files, track tables or a
+traffic simulator, and a learned scene generator conditioned on safety-critical events."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from domains.base import Domain, SourceSpec, Split, require
+from domains.driving import publishing
+from domains.driving.evaluation import evaluate
+from domains.driving.expectations import input_suite
+from domains.driving.profiles import PROFILES, DrivingProfile
+from domains.driving.sources import load_source
+from domains.driving.windows import cut_scenes, split_by_recording
+from generators.events import detect
+from generators.scenes import SceneSet
+from synthpipe.errors import InputDataError
+from validation.expectations import describe_failures, run_suite
+from validation.report import Report
+
+log = logging.getLogger(__name__)
+MIN_EVENT_EXAMPLES = 5  # an event the training scenes show fewer times is not requested by default
+
+
+class DrivingDomain(Domain):
+    name = "driving"
+    source_kinds = ("highway-env", "commonroad", "tracks")
+    default_source = "highway-env"
+    default_generator = "traffic-mdn"
+    profiles = PROFILES
+    default_schedule = "0 3 * * *"  # nightly, after the day's drives are uploaded
+
+    def default_dataset_name(self, source: SourceSpec) -> str:
+        if source.kind == "highway-env":
+            return "driving/highway-env"
+        return super().default_dataset_name(source)
+
+    def load(self, source: SourceSpec, home: Path | None = None) -> SceneSet:
+        """Whole recordings; scenes are cut from them by the profile in `split`."""
+        return load_source(source, home)
+
+    def describe(self, data: SceneSet) -> str:
+        return data.describe()
+
+    def fingerprint(self, data: SceneSet) -> str:
+        return data.fingerprint()
+
+    def check_input(self, data: SceneSet) -> dict:
+        summary = run_suite("driving.input", data.tracks, input_suite(data))
+        if not summary["success"]:
+            raise InputDataError(f"real tracks failed their expectation suite: {describe_failures(summary)}")
+        return summary
+
+    def split(self, data: SceneSet, profile: DrivingProfile) -> Split:
+        scenes = cut_scenes(data, profile.steps, profile.stride, profile.min_agent_steps)
+        train, holdout = split_by_recording(scenes, profile.holdout_fraction, seed=0)
+        require(len(train) >= 2 and len(holdout) >= 1,
+                f"{len(scenes)} scene(s) cannot be split into train and holdout; give more or longer recordings")
+        held = sorted(set(scenes.recordings[s] for s in holdout))
+        return Split(scenes.subset(train), scenes.subset(holdout),
+                     f"{len(train)} train / {len(holdout)} holdout scenes of {profile.steps * scenes.dt:.1f} s, "
+                     f"split by recording ({len(held)} held out)")
+
+    def training_data(self, train: SceneSet, profile: DrivingProfile, generator: str) -> SceneSet:
+        return train
+
+    def sample_request(self, profile: DrivingProfile, train: SceneSet, n: int | None,
+                       generator: str | None = None) -> dict:
+        """`n` scenes of the profile's length; generators that take event requests are asked for
+        each event in its share of the scenes, if the training scenes show the event often enough
+        to learn it."""
+        import generators
+
+        count = profile.n_scenes if n is None else n
+        require(count >= 1, f"number of scenes must be at least 1, got {count}")
+        conditions: list[dict] = [{} for _ in range(count)]
+        if generator is None or getattr(generators.get_generator_class(generator), "takes_event_requests", False):
+            seen = detect(train.tracks, train.dt)["event"].value_counts()
+            start = 0
+            for event, share in profile.event_shares.items():
+                if seen.get(event, 0) < MIN_EVENT_EXAMPLES:
+                    log.warning("not requesting %s: the training scenes show it %d time(s), fewer than %d",
+                                event, seen.get(event, 0), MIN_EVENT_EXAMPLES)
+                    continue
+                asking = int(round(share * count))
+                for index in range(start, min(start + asking, count)):
+                    conditions[index] = {"events": [event]}
+                start += asking
+        return {"n": count, "steps": profile.steps, "conditions": conditions}
+
+    def decode(self, synthetic: SceneSet, train: SceneSet, seed: int) -> SceneSet:
+        # Generated scenes are already in the published form: a fresh road frame per scene, ids
+        # numbered from 0, no recording names.
+        return SceneSet(synthetic.tracks, synthetic.lanes, synthetic.dt, {}, scene_info=synthetic.scene_info)
+
+    def evaluate(self, split: Split, synthetic: SceneSet, published: SceneSet, profile: DrivingProfile,
+                 seed: int) -> Report:
+        return evaluate(split, synthetic, published, profile, seed)
+
+    def write_published(self, published: SceneSet, synthetic: Any, split: Split, report: Report, folder: Path,
+                        context: dict, profile: DrivingProfile) -> None:
+        publishing.write(published, split, report, folder, context, profile)
+
+    def schema(self, published: SceneSet) -> dict:
+        return publishing.schema(published)
+
+    def counts(self, published: SceneSet, synthetic: Any) -> dict:
+        tracks = published.tracks
+        return {"scenes": len(published), "agent_tracks": int(tracks.groupby("scene")["agent"].nunique().sum()),
+                "rows": len(tracks)}
+
+    def read_published(self, folder: Path, as_: str | None = None) -> Any:
+        """`as_=None`/"scenes": a SceneSet; "tracks": the track table; "commonroad": a list of
+        CommonRoad `Scenario` objects, one per scene."""
+        if as_ in (None, "scenes"):
+            return publishing.read(folder)
+        if as_ == "tracks":
+            return publishing.read(folder).tracks
+        if as_ == "commonroad":
+            from domains.driving.commonroad_export import read_scenarios
+
+            return read_scenarios(folder / "commonroad")
+        raise InputDataError(f"driving datasets load as 'scenes', 'tracks' or 'commonroad', not {as_!r}")
+

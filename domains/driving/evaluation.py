@@ -1,0 +1,144 @@
+"""The driving report: realism beside the real-vs-real baseline, validity beside the real holdout,
+requested events, motion-prediction utility, track-level privacy and the output suite.
+
+Which real scenes play which part:
+* holdout — scenes from recordings the generator never saw: every realism, validity and utility
+  reference, and the privacy calibration;
+* train — what the generator saw: the other side of every baseline, and the privacy target.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from domains.base import Split
+from domains.driving.expectations import output_suite
+from domains.driving.measures import HISTOGRAM_RANGES, REALISM_FEATURES, agent_step_features, collided_agents, \
+    js_distance, off_road_agents
+from domains.driving.predictor import utility
+from domains.driving.privacy import pairwise_ade, track_records
+from domains.driving.profiles import DrivingProfile
+from generators.events import detect
+from generators.kinematics import derive, infeasible_tracks
+from generators.scenes import SceneSet
+from validation.expectations import run_suite
+from validation.privacy import membership_auc, memorization, memorization_limit
+from validation.report import Metric, Report, relative_threshold
+
+
+def validity_rates(scenes: SceneSet) -> dict[str, float]:
+    """Shares of agents that ever collide, ever leave the road, or move infeasibly."""
+    return {"collision_rate": float(collided_agents(scenes).mean()),
+            "off_road_rate": float(off_road_agents(scenes).mean()),
+            "infeasible_share": float(infeasible_tracks(derive(scenes.tracks, scenes.dt)).mean())}
+
+
+def realism_distances(scenes: SceneSet, reference: pd.DataFrame) -> dict[str, float]:
+    """Jensen-Shannon distance of every realism feature of `scenes` to the reference features."""
+    features = agent_step_features(scenes)
+    return {name: js_distance(features[name].to_numpy(), reference[name].to_numpy(), HISTOGRAM_RANGES[name])
+            for name in REALISM_FEATURES}
+
+
+def event_hit_rate(scenes: SceneSet) -> tuple[float, int]:
+    """Share of the scenes that requested events in which the detector finds all of them."""
+    info = scenes.scene_info
+    if not len(info) or "requested_events" not in info:
+        return float("nan"), 0
+    asking = info[info["requested_events"].fillna("").str.len() > 0]
+    if not len(asking):
+        return float("nan"), 0
+    found = detect(scenes.tracks[scenes.tracks["scene"].isin(asking["scene"])], scenes.dt)
+    hits = [set(row.requested_events.split(",")) <= set(found.loc[found["scene"] == row.scene, "event"])
+            for row in asking.itertuples()]
+    return float(np.mean(hits)), len(asking)
+
+
+def evaluate(split: Split, synthetic: SceneSet, published: SceneSet, profile: DrivingProfile, seed: int) -> Report:
+    t = profile.thresholds
+    rng = np.random.default_rng(seed)
+    train, holdout = split.train, split.holdout
+    report = Report()
+
+    # Realism: both sides compare the same number of scenes against the holdout, so the small-
+    # sample bias of a histogram distance is the same for the baseline and the synthetic data.
+    n = min(len(published), len(train))
+    reference = agent_step_features(holdout)
+    synthetic_d = realism_distances(published.subset(rng.choice(published.scene_ids, n, replace=False)), reference)
+    baseline_d = realism_distances(train.subset(rng.choice(train.scene_ids, n, replace=False)), reference)
+    for name in REALISM_FEATURES:
+        what = f"Jensen-Shannon distance of {name.replace('_', ' ')} to the real holdout"
+        if np.isnan(baseline_d[name]):  # the holdout never shows it: nothing to compare against
+            report.add(Metric(f"realism_js[{name}]", synthetic_d[name], "fidelity", baseline=None,
+                              description=f"{what} (informational: the real holdout has no such values)"))
+            continue
+        report.add(Metric(f"realism_js[{name}]", synthetic_d[name], "fidelity", "<=",
+                          relative_threshold(baseline_d[name], t.realism_factor, t.realism_floor), baseline_d[name],
+                          what))
+    compared = [name for name in REALISM_FEATURES if not np.isnan(baseline_d[name])]
+    score = float(np.mean([synthetic_d[name] for name in compared]))
+    base = float(np.mean([baseline_d[name] for name in compared]))
+    report.add(Metric("realism_score", score, "fidelity", "<=", relative_threshold(base, t.realism_factor,
+                                                                                   t.realism_floor), base,
+                      f"combined realism: the mean of the {len(compared)} Jensen-Shannon distances above"))
+
+    # Validity: no worse than real held-out scenes after the same smoothing.
+    syn_v, real_v = validity_rates(published), validity_rates(holdout)
+    report.add(Metric("collision_rate", syn_v["collision_rate"], "validity", "<=",
+                      real_v["collision_rate"] + t.validity_slack, real_v["collision_rate"],
+                      "share of vehicles whose box overlaps another's at some step (baseline: real holdout)"))
+    report.add(Metric("off_road_rate", syn_v["off_road_rate"], "validity", "<=",
+                      real_v["off_road_rate"] + t.validity_slack, real_v["off_road_rate"],
+                      "share of vehicles whose centre leaves the drivable area at some step"))
+    report.add(Metric("infeasible_share", syn_v["infeasible_share"], "validity", "<=", t.max_infeasible_share,
+                      real_v["infeasible_share"],
+                      "share of tracks with |a| > 10.4 m/s² or |curvature| > 0.3 1/m after smoothing"))
+
+    hit_rate, asking = event_hit_rate(published)
+    if asking:
+        report.add(Metric("event_hit_rate", hit_rate, "fidelity", ">=", t.event_hit_rate, None,
+                          f"share of the {asking} scenes that requested events in which the detector finds them"))
+
+    scores = utility(published, train, holdout, profile.predictor, seed)
+    report.add(Metric("prediction_min_ade", scores["synthetic_min_ade"], "utility", "<=",
+                      t.utility_factor * scores["real_min_ade"], scores["real_min_ade"],
+                      f"minADE (m, {profile.predictor.modes} modes, 3 s) on real held-out scenes of a motion predictor "
+                      "trained on synthetic scenes (baseline: the same predictor trained on real train scenes)"))
+    report.add(Metric("prediction_min_fde", scores["synthetic_min_fde"], "utility", baseline=scores["real_min_fde"],
+                      description="minFDE (m) of the same predictors (informational)"))
+
+    _privacy(report, published, train, holdout, profile, rng, seed)
+
+    suite = run_suite("driving.output", published.tracks, output_suite(published, len(published), published.steps))
+    report.add(Metric("output_expectations_failed", float(len(suite["failed"])), "expectations", "<=", 0.0, None,
+                      f"failed expectations of {suite['evaluated']} in the published-tracks suite"))
+    return report
+
+
+def _privacy(report: Report, published: SceneSet, train: SceneSet, holdout: SceneSet, profile: DrivingProfile,
+             rng: np.random.Generator, seed: int) -> None:
+    t = profile.thresholds
+    syn, _ = track_records(published)
+    real, real_scene = track_records(train)
+    held, held_scene = track_records(holdout)
+    cap = profile.max_eval_tracks
+    syn = syn[rng.choice(len(syn), min(cap, len(syn)), replace=False)]
+    keep = rng.choice(len(real), min(cap, len(real)), replace=False)
+    real, real_scene = real[keep], real_scene[keep]
+    result = memorization(syn, real, held, t.memorization_rate, pairwise_ade)
+    report.add(Metric("track_memorization_share", result["share"], "privacy", "<=",
+                      memorization_limit(t.memorization_rate, t.memorization_z, len(syn), len(held)), None,
+                      f"share of synthetic tracks nearer a training track (ADE) than the 5th-percentile ADE of real "
+                      f"held-out tracks to training tracks ({result['threshold']:.3g} m); "
+                      f"{t.memorization_rate:.0%} expected by chance"))
+    # The calibrated attack compares each real track with training tracks of other recordings
+    # only: overlapping scenes of one recording share vehicles and would look like copies.
+    recording_ids = {name: i for i, name in enumerate(sorted(set(train.recordings.values())
+                                                             | set(holdout.recordings.values())))}
+    member_times = np.array([recording_ids[train.recordings[s]] for s in real_scene])
+    non_member_times = np.array([recording_ids[holdout.recordings[s]] for s in held_scene])
+    auc = membership_auc(syn, real, held, seed=seed, member_times=member_times, non_member_times=non_member_times,
+                         min_gap=1, pairwise=pairwise_ade)
+    report.add(Metric("membership_inference_auc", auc, "privacy", "<=", t.membership_auc_max, None,
+                      "AUC of a calibrated distance attack telling training tracks from held-out ones (0.5 ideal): "
+                      "ADE to the nearest synthetic track over ADE to the nearest training track of another recording"))

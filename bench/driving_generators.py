@@ -90,7 +90,8 @@ def pipeline_time(source: str) -> tuple[float, str]:
         command = [sys.executable, "-m", "synthpipe.cli", "run", "driving", "--catalog", home, "--source", source]
         start = time.perf_counter()
         out = subprocess.run(command, check=False, capture_output=True, text=True)
-        return time.perf_counter() - start, (out.stdout.strip().splitlines() or ["(no output)"])[-1]
+        last = (out.stdout.strip().splitlines() or ["(no output)"])[-1]
+        return time.perf_counter() - start, last.split("; report in")[0]  # not the temporary folder
 
 
 def main() -> None:

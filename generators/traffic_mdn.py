@@ -104,7 +104,7 @@ class TrafficMDN(SceneGenerator):
     takes_event_requests = True
 
     def __init__(self, hidden: int = 128, components: int = 5, epochs: int = 15, batch_size: int = 512,
-                 learning_rate: float = 2e-3, temperature: float = 1.0, max_tries: int = 16, decide_every: int = 5,
+                 learning_rate: float = 2e-3, temperature: float = 1.0, max_tries: int = 32, decide_every: int = 5,
                  random_state: int = 0):
         self.hidden = hidden
         self.components = components

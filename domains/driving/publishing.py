@@ -70,7 +70,10 @@ def scene_table(scenes: SceneSet) -> pd.DataFrame:
     agents = scenes.tracks.groupby("scene")["agent"].nunique().rename("agents").reset_index().assign(dt=scenes.dt)
     if not len(scenes.scene_info):
         return agents.assign(requested_events="", detected_events="")
-    return agents.merge(scenes.scene_info, on="scene", how="left")
+    table = agents.merge(scenes.scene_info, on="scene", how="left")
+    for column in ("requested_events", "detected_events"):
+        table[column] = table[column].fillna("") if column in table else ""
+    return table
 
 
 def schema(published: SceneSet) -> dict:

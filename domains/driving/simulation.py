@@ -76,6 +76,8 @@ def simulate_one(key: str, lanes: int, spacing: float, seed: int) -> SceneSet:
         _spawn(road, network, lanes, spacing, rng)
         road.act()
         road.step(DT)
+        for vehicle in road.vehicles:  # IDM can brake a stopped vehicle into reverse; it stops instead
+            vehicle.speed = max(float(vehicle.speed), 0.0)
         road.vehicles = [v for v in road.vehicles if v.position[0] < ROAD_LENGTH - 20 and not v.crashed]
         for vehicle in road.vehicles:
             key = id(vehicle)

@@ -39,7 +39,7 @@ def test_schedule_config_overrides_and_errors(tmp_path):
                                                              ("healthcare", "0 2 * * 0")]
     config = tmp_path / "schedules.toml"
     config.write_text('[finance]\ncron = "*/5 * * * *"\nprofile = "full"\n')
-    assert load_schedules(config)[0].deployment_name == "finance-full"
+    assert {s.domain: s for s in load_schedules(config)}["finance"].deployment_name == "finance-full"
     config.write_text('[weather]\ncron = "* * * * *"\n')
     with pytest.raises(SynthpipeError, match="unknown domain"):
         load_schedules(config)

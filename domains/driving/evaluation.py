@@ -21,7 +21,7 @@ from domains.driving.profiles import DrivingProfile
 from generators.events import detect
 from generators.kinematics import derive, infeasible_tracks
 from generators.scenes import SceneSet
-from validation.expectations import run_suite
+from validation.expectations import describe_failures, run_suite
 from validation.privacy import membership_auc, memorization, memorization_limit
 from validation.report import Metric, Report, relative_threshold
 
@@ -110,8 +110,9 @@ def evaluate(split: Split, synthetic: SceneSet, published: SceneSet, profile: Dr
     _privacy(report, published, train, holdout, profile, rng, seed)
 
     suite = run_suite("driving.output", published.tracks, output_suite(published, len(published), published.steps))
+    failed = f": {describe_failures(suite)}" if suite["failed"] else ""
     report.add(Metric("output_expectations_failed", float(len(suite["failed"])), "expectations", "<=", 0.0, None,
-                      f"failed expectations of {suite['evaluated']} in the published-tracks suite"))
+                      f"failed expectations of {suite['evaluated']} in the published-tracks suite{failed}"))
     return report
 
 

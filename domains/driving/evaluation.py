@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from domains.base import Split
+from domains.base import Split, require
 from domains.driving.expectations import output_suite
 from domains.driving.measures import HISTOGRAM_RANGES, REALISM_FEATURES, agent_step_features, collided_agents, \
     js_distance, off_road_agents
@@ -122,6 +122,9 @@ def _privacy(report: Report, published: SceneSet, train: SceneSet, holdout: Scen
     syn, _ = track_records(published)
     real, real_scene = track_records(train)
     held, held_scene = track_records(holdout)
+    require(len(real) > 0 and len(held) > 0 and len(syn) > 0,
+            "privacy checks need vehicles seen for a whole scene in the training, held-out and synthetic scenes; "
+            "give longer recordings or a shorter scene length")
     cap = profile.max_eval_tracks
     syn = syn[rng.choice(len(syn), min(cap, len(syn)), replace=False)]
     keep = rng.choice(len(real), min(cap, len(real)), replace=False)

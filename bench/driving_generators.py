@@ -16,14 +16,13 @@ import os
 import platform
 import resource
 import shlex
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from harness import run_isolated, time_pipeline  # noqa: E402
 from results import write_section  # noqa: E402
 
 DEFAULT_SOURCE = f"commonroad:{HERE.parent.parent / 'shared' / 'data' / 'ngsim-commonroad' / 'US101'}"
@@ -85,15 +84,6 @@ def targets(r: dict) -> list[str]:
     return missed
 
 
-def pipeline_time(source: str) -> tuple[float, str]:
-    with tempfile.TemporaryDirectory() as home:
-        command = [sys.executable, "-m", "synthpipe.cli", "run", "driving", "--catalog", home, "--source", source]
-        start = time.perf_counter()
-        out = subprocess.run(command, check=False, capture_output=True, text=True)
-        last = (out.stdout.strip().splitlines() or ["(no output)"])[-1]
-        return time.perf_counter() - start, last.split("; report in")[0]  # not the temporary folder
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profiles", nargs="+", default=["quick"])
@@ -107,20 +97,10 @@ def main() -> None:
         print(json.dumps(one(*args.one, args.seed, args.source)))
         return
 
-    shown = [a if a != args.source or args.source != DEFAULT_SOURCE else "<default>" for a in sys.argv[1:]]
+    shown = ["<default>" if a == DEFAULT_SOURCE else a for a in sys.argv[1:]]
     command = "python bench/driving_generators.py " + " ".join(shlex.quote(a) for a in shown)
-    rows = []
-    for profile in args.profiles:
-        for generator in args.generators:
-            print(f"running {generator} / {profile} ...", file=sys.stderr, flush=True)
-            child = [sys.executable, __file__, "--one", generator, profile, "--seed", str(args.seed),
-                     "--source", args.source]
-            out = subprocess.run(child, capture_output=True, text=True)
-            if out.returncode != 0:
-                print(out.stderr[-3000:], file=sys.stderr)
-                continue
-            rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    timing = pipeline_time(args.source) if args.pipeline else None
+    rows = run_isolated(__file__, args.generators, args.profiles, ["--seed", str(args.seed), "--source", args.source])
+    timing = time_pipeline("driving", ["--source", args.source]) if args.pipeline else None
 
     realism_header = " | ".join(FEATURES)
     lines = [f"| generator | profile | {realism_header} | combined |",

@@ -14,14 +14,13 @@ import os
 import platform
 import resource
 import shlex
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from harness import run_isolated, time_pipeline  # noqa: E402
 from results import write_section  # noqa: E402
 
 
@@ -60,14 +59,6 @@ def one(generator: str, profile_name: str, seed: int, par_max_sequences: int) ->
     }
 
 
-def pipeline_time() -> float:
-    with tempfile.TemporaryDirectory() as home:
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "synthpipe.cli", "run", "finance", "--catalog", home],
-                       check=False, capture_output=True)
-        return time.perf_counter() - start
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profiles", nargs="+", default=["quick"])
@@ -82,17 +73,8 @@ def main() -> None:
         print(json.dumps(one(*args.one, args.seed, args.par_max_sequences)))
         return
 
-    rows = []
-    for profile in args.profiles:
-        for generator in args.generators:
-            print(f"running {generator} / {profile} ...", file=sys.stderr, flush=True)
-            out = subprocess.run([sys.executable, __file__, "--one", generator, profile, "--seed", str(args.seed),
-                                  "--par-max-sequences", str(args.par_max_sequences)],
-                                 capture_output=True, text=True)
-            if out.returncode != 0:
-                print(out.stderr[-2000:], file=sys.stderr)
-                continue
-            rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    rows = run_isolated(__file__, args.generators, args.profiles,
+                        ["--seed", str(args.seed), "--par-max-sequences", str(args.par_max_sequences)])
     header = ("| generator | profile | train windows | fit s | sample s (paths x days) | peak RSS MB | "
               "discriminative (baseline) | predictive (baseline) | closer-to-train | MIA AUC | gate |\n"
               "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
@@ -106,7 +88,7 @@ def main() -> None:
             f"({r['predictive'][1]:.4f}) | {r['closer_to_train']:.3f} | {r['mia_auc']:.3f} | {gate(r)} |")
     table = "\n".join(lines)
     pipeline = f"\nWhole `synthpipe run finance` (quick profile, fresh data home, Prefect local mode): " \
-               f"{pipeline_time():.0f} s wall.\n" if args.pipeline else ""
+               f"{time_pipeline('finance')[0]:.0f} s wall.\n" if args.pipeline else ""
     print(table)
     print(pipeline)
     command = "python bench/finance_generators.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])

@@ -16,14 +16,13 @@ import os
 import platform
 import resource
 import shlex
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from harness import run_isolated, time_pipeline  # noqa: E402
 from results import write_section  # noqa: E402
 
 
@@ -88,16 +87,6 @@ def merge_runs(rows: list[dict], pipeline: dict | None) -> tuple[list[dict], dic
     return merged, pipeline
 
 
-def pipeline_time(source: str | None) -> tuple[float, str]:
-    with tempfile.TemporaryDirectory() as home:
-        command = [sys.executable, "-m", "synthpipe.cli", "run", "healthcare", "--catalog", home]
-        if source:
-            command += ["--source", source]
-        start = time.perf_counter()
-        out = subprocess.run(command, check=False, capture_output=True, text=True)
-        return time.perf_counter() - start, (out.stdout.strip().splitlines() or ["(no output)"])[-1]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profiles", nargs="+", default=["quick"])
@@ -112,20 +101,11 @@ def main() -> None:
         return
 
     command = "python bench/healthcare_generators.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    rows = []
-    for profile in args.profiles:
-        for generator in args.generators:
-            print(f"running {generator} / {profile} ...", file=sys.stderr, flush=True)
-            child = [sys.executable, __file__, "--one", generator, profile, "--seed", str(args.seed)]
-            out = subprocess.run(child + (["--source", args.source] if args.source else []),
-                                 capture_output=True, text=True)
-            if out.returncode != 0:
-                print(out.stderr[-3000:], file=sys.stderr)
-                continue
-            rows.append(dict(json.loads(out.stdout.strip().splitlines()[-1]), command=command))
+    extra = ["--seed", str(args.seed)] + (["--source", args.source] if args.source else [])
+    rows = [dict(row, command=command) for row in run_isolated(__file__, args.generators, args.profiles, extra)]
     timing = None
     if args.pipeline:
-        seconds, last = pipeline_time(args.source)
+        seconds, last = time_pipeline("healthcare", ["--source", args.source] if args.source else [])
         timing = {"seconds": seconds, "printed": last, "command": command}
     rows, timing = merge_runs(rows, timing)
     header = ("| generator | profile | device | fit s (train img/s) | sample s (images) | eval s | peak RSS MB | "

@@ -221,10 +221,9 @@ class TrafficMDN(SceneGenerator):
             state = torch.load(io.BytesIO(Path(path).read_bytes()), weights_only=False)
         except Exception as exc:
             raise InputDataError(f"cannot read generator file {path}: {exc}") from None
-        model = cls(**{k: state[k] for k in ("hidden", "components", "epochs", "batch_size", "learning_rate",
-                                             "temperature", "max_tries", "decide_every", "random_state")})
         policy, inserter = state.pop("policy_"), state.pop("inserter_")
-        model.__dict__.update(state)
+        model = cls()
+        model.__dict__.update(state)  # hyper-parameters and learned state alike
         model.policy_ = ConditionalMDN(model.n_features_, 2, model.hidden, model.components)
         model.inserter_ = ConditionalMDN(6, INSERTION_OUTPUTS, model.hidden // 2, model.components)
         model.policy_.load_state_dict(policy)

@@ -23,7 +23,7 @@ def _track_rules(max_speed: float) -> list[E]:
     ]
 
 
-def input_suite(recordings: SceneSet) -> list[E]:
+def input_suite() -> list[E]:
     """Real recordings: complete, unique keys, plausible units (m, m/s, rad)."""
     return [E("ExpectTableColumnsToMatchSet", {"column_set": TRACK_COLUMNS, "exact_match": False}),
             *_track_rules(max_speed=70.0)]

@@ -110,7 +110,7 @@ def utility(synthetic: SceneSet, train: SceneSet, holdout: SceneSet, config: Pre
     if n == 0 or not len(test_x):
         nan = float("nan")
         return {"synthetic_min_ade": nan, "synthetic_min_fde": nan, "real_min_ade": nan, "real_min_fde": nan,
-                "samples": 0}
+                "samples": n, "test_samples": len(test_x)}
     rng = np.random.default_rng(seed)
     pick_syn, pick_real = rng.choice(len(syn_x), n, replace=False), rng.choice(len(real_x), n, replace=False)
     on_synthetic = MotionPredictor(config, seed).fit(syn_x[pick_syn], syn_y[pick_syn])

@@ -22,8 +22,9 @@ def write(published: SceneSet, split: Split, report: Report, folder: Path, conte
           profile: DrivingProfile) -> None:
     published.tracks.to_parquet(folder / TRACKS, index=False)
     published.lanes.to_parquet(folder / LANES, index=False)
-    scene_table(published).to_parquet(folder / SCENES, index=False)
-    info = scene_table(published).set_index("scene")
+    table = scene_table(published)
+    table.to_parquet(folder / SCENES, index=False)
+    info = table.set_index("scene")
     (folder / "commonroad").mkdir()
     for scene in published.scene_ids:
         events = [e for e in str(info.loc[scene, "detected_events"] or "").split(",") if e]

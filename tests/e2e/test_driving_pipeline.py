@@ -22,8 +22,8 @@ US101 = SHARED_DATA / "ngsim-commonroad" / "US101"
 
 @pytest.fixture(scope="module")
 def us101() -> str:
-    if not US101.is_dir():
-        pytest.skip("the NGSIM US-101 CommonRoad scenarios are not beside the repository")
+    """The real scenarios beside the repository (as the source tests, which fail without them)."""
+    assert US101.is_dir(), f"{US101} is missing: the NGSIM US-101 scenarios must be beside the repository"
     return f"commonroad:{US101}"
 
 

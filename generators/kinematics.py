@@ -50,8 +50,7 @@ def smooth_track(x: np.ndarray, y: np.ndarray, dt: float, window: int = SMOOTHIN
             "vx": savgol_filter(x, deriv=1, delta=dt, **kw), "vy": savgol_filter(y, deriv=1, delta=dt, **kw)}
 
 
-def _hold_heading(vx: np.ndarray, vy: np.ndarray, fallback: np.ndarray) -> np.ndarray:
-    speed = np.hypot(vx, vy)
+def _hold_heading(vx: np.ndarray, vy: np.ndarray, speed: np.ndarray, fallback: np.ndarray) -> np.ndarray:
     heading = np.arctan2(vy, vx)
     slow = speed < MIN_SPEED_FOR_HEADING
     if slow.all():
@@ -77,8 +76,13 @@ def derive(tracks: pd.DataFrame, dt: float, window: int = SMOOTHING_WINDOW) -> p
     for chunk in np.split(np.arange(len(order)), boundaries):
         rows = sorted_tracks.iloc[chunk]
         s = smooth_track(rows["x"].to_numpy(float), rows["y"].to_numpy(float), dt, window)
-        speed = np.hypot(s["vx"], s["vy"])
-        heading = np.unwrap(_hold_heading(s["vx"], s["vy"], rows["heading"].to_numpy(float)))
+        recorded_heading = rows["heading"].to_numpy(float)
+        # At a standstill the filter's velocity overshoots through zero and points backwards; no
+        # vehicle here reverses, so that is a stop (else the heading flips by pi and the yaw rate
+        # and curvature spike around it)
+        backwards = s["vx"] * np.cos(recorded_heading) + s["vy"] * np.sin(recorded_heading) < 0
+        speed = np.where(backwards, 0.0, np.hypot(s["vx"], s["vy"]))
+        heading = np.unwrap(_hold_heading(s["vx"], s["vy"], speed, recorded_heading))
         n = len(chunk)
         w = _window(n, window)
         if w > SMOOTHING_ORDER:

@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 
 from generators.events import detect
+from generators.road import Agents, Road
 from generators.scenes import SceneSet
 from generators.seeding import global_seed
-from generators.traffic import Agents, Road, SceneGenerator, draw_road, rollout
+from generators.traffic import SceneGenerator, draw_road, rollout
 from synthpipe.errors import InputDataError
 
 IDM = {"max_accel": 1.5, "comfort_decel": 2.0, "headway": 1.2, "min_gap": 2.0, "delta": 4}
@@ -60,7 +61,7 @@ class SDVIDMGenerator(SceneGenerator):
         count = condition.get("agents") or int(self.conditions_["agents"].iloc[rng.integers(len(self.conditions_))])
         agents = self._place(road, count, int(rng.integers(2**31)))
         tracks = rollout(road, agents, steps, self.dt_, idm_mobil_controller(road, agents), None, rng, scene=0,
-                         decide_every=self.decide_every)
+                         decide_every=self.decide_every, envelope=self.envelope_)
         found = sorted(set(detect(tracks, self.dt_)["event"])) if condition.get("events") else []
         return self._as_scene(tracks, road, condition, found, 1, count / (len(road.centres) * road.length / 1000),
                               float(agents.speed.mean()) if len(agents) else 0.0)

@@ -1,18 +1,17 @@
-"""What every traffic-scene generator shares: the road, what each vehicle sees of its neighbours,
-the closed-loop rollout that decodes controls through the kinematic model, and the safety
-envelope.
+"""What every traffic-scene generator shares: the closed-loop rollout that decodes controls through
+the kinematic model under the safety envelope (generators/envelope.py), the initial layout, and
+the roads and regimes learned from training scenes.
 
 A generator supplies two things: a *controller* (accelerations and yaw rates for all agents,
 given what they see) and an *inserter* (gap, speed, size and offset from the lane centre of a
 vehicle entering a lane behind another). The rollout does the rest: kinematic decoding with
-clamped controls (so every track is feasible by construction), vehicles leaving at the downstream end and entering upstream, and an
-envelope that keeps followers able to stop behind their leaders (Krauss's safe speed) and
-vehicles from steering into an occupied lane or off the road.
+clamped controls (so every track is feasible by construction), vehicles leaving at the downstream
+end and entering upstream, and the envelope: followers stay able to stop behind their leaders and
+vehicles keep off their neighbours and on the road.
 """
 from __future__ import annotations
 
 from abc import abstractmethod
-from dataclasses import dataclass, field
 from typing import Callable, ClassVar
 
 import numpy as np
@@ -20,133 +19,13 @@ import pandas as pd
 
 from generators.base import Generator
 from generators.events import EVENTS
+from generators.envelope import Envelope, calibrate
 from generators.kinematics import LIMITS, step_kinematics
-from generators.scenes import LANE_COLUMNS, TRACK_COLUMNS, SceneSet, concat, lane_of
+from generators.road import ROLES, Agents, Road, neighbours
+from generators.scenes import TRACK_COLUMNS, SceneSet, concat, lane_of
 from synthpipe.errors import InputDataError
 
-MAX_GAP = 100.0  # m; a neighbour further away than this is "absent"
-SAFE_DECELERATION = 6.0  # m/s², what the envelope assumes any vehicle can brake at
-REACTION_TIME = 0.5  # s, Krauss's tau
-LATERAL_CLEARANCE = 0.5  # m a newly placed vehicle keeps from one beside it, else it takes its lane centre
-ROLES = ("cut_in", "hard_braking")  # behaviours an agent can be asked for
-
-
-@dataclass(frozen=True)
-class Road:
-    """A straight road of parallel lanes (lane 0 on the right, at y = 0)."""
-
-    centres: np.ndarray
-    width: float
-    length: float
-
-    @classmethod
-    def from_lane_table(cls, lanes: pd.DataFrame) -> "Road":
-        lanes = lanes.sort_values("lane")
-        return cls(lanes["center_y"].to_numpy(float), float(lanes["width"].median()),
-                   float((lanes["x_max"] - lanes["x_min"]).median()))
-
-    def lane_table(self, scene: int) -> pd.DataFrame:
-        return pd.DataFrame({"scene": scene, "lane": np.arange(len(self.centres)), "center_y": self.centres,
-                             "width": self.width, "x_min": 0.0, "x_max": self.length})[LANE_COLUMNS]
-
-    @property
-    def bounds(self) -> tuple[float, float]:
-        return float(self.centres.min() - self.width / 2), float(self.centres.max() + self.width / 2)
-
-
-@dataclass
-class Agents:
-    """The vehicles on the road now, as parallel arrays."""
-
-    ids: np.ndarray
-    x: np.ndarray
-    y: np.ndarray
-    heading: np.ndarray
-    speed: np.ndarray
-    length: np.ndarray
-    width: np.ndarray
-    roles: np.ndarray  # (n, len(ROLES)) 0/1 flags
-    prev_accel: np.ndarray = field(default=None)
-    prev_yaw: np.ndarray = field(default=None)
-
-    def __post_init__(self):
-        n = len(self.x)
-        self.prev_accel = np.zeros(n) if self.prev_accel is None else self.prev_accel
-        self.prev_yaw = np.zeros(n) if self.prev_yaw is None else self.prev_yaw
-
-    def __len__(self) -> int:
-        return len(self.x)
-
-    def select(self, keep: np.ndarray) -> "Agents":
-        return Agents(*(getattr(self, f)[keep] for f in self.__dataclass_fields__))
-
-    @staticmethod
-    def join(a: "Agents", b: "Agents") -> "Agents":
-        return Agents(*(np.concatenate([getattr(a, f), getattr(b, f)]) for f in a.__dataclass_fields__))
-
-
-SLOTS = ("lead", "follow", "left_lead", "left_follow", "right_lead", "right_follow")
-
-
-def neighbours(agents: Agents, road: Road) -> dict[str, np.ndarray]:
-    """Per agent: lane, lane offset, and for each slot in SLOTS the bumper gap (MAX_GAP when
-    absent), the neighbour's speed minus own speed, and the neighbour's index (-1 when absent)."""
-    lane, offset = lane_of(agents.y, road.centres)
-    n = len(agents)
-    dx = agents.x[None, :] - agents.x[:, None]  # [i, j]: how far j is ahead of i
-    bumper = np.abs(dx) - (agents.length[None, :] + agents.length[:, None]) / 2
-    relative_lane = lane[None, :] - lane[:, None]
-    not_self = ~np.eye(n, dtype=bool)
-    out = {"lane": lane, "offset": offset, "lanes": np.full(n, len(road.centres))}
-    for slot, side, ahead in (("lead", 0, True), ("follow", 0, False), ("left_lead", 1, True),
-                              ("left_follow", 1, False), ("right_lead", -1, True), ("right_follow", -1, False)):
-        mask = not_self & (relative_lane == side) & ((dx > 0) if ahead else (dx <= 0))
-        distance = np.where(mask, np.abs(dx), np.inf)
-        index = distance.argmin(1) if n else np.zeros(0, dtype=int)
-        present = np.isfinite(distance.min(1)) if n else np.zeros(0, dtype=bool)
-        gap = np.where(present, bumper[np.arange(n), index], MAX_GAP)
-        out[f"{slot}_gap"] = np.minimum(gap, MAX_GAP)
-        out[f"{slot}_dv"] = np.where(present, agents.speed[index] - agents.speed, 0.0)
-        out[f"{slot}_index"] = np.where(present & (gap < MAX_GAP), index, -1)
-    return out
-
-
-def safe_acceleration(agents: Agents, seen: dict, dt: float) -> np.ndarray:
-    """The largest acceleration that keeps each follower able to stop behind its leader if the
-    leader brakes at SAFE_DECELERATION (Krauss's safe speed); +inf without a leader."""
-    lead = seen["lead_index"]
-    has = lead >= 0
-    v_lead = np.where(has, agents.speed[np.maximum(lead, 0)], 0.0)
-    gap = np.maximum(seen["lead_gap"] - 1.0, 0.0)  # keep a metre of standstill margin
-    mean_speed = 0.5 * (v_lead + agents.speed)
-    v_safe = v_lead + (gap - v_lead * REACTION_TIME) / (mean_speed / SAFE_DECELERATION + REACTION_TIME)
-    return np.where(has, (np.maximum(v_safe, 0.0) - agents.speed) / dt, np.inf)
-
-
-def lateral_guard(agents: Agents, seen: dict, road: Road, yaw_rate: np.ndarray) -> np.ndarray:
-    """Yaw rates that would steer into a vehicle alongside, or off the road, are replaced by a
-    turn back to the lane direction."""
-    low, high = road.bounds
-    n = len(agents)
-    blocked_left = np.zeros(n, dtype=bool)
-    blocked_right = np.zeros(n, dtype=bool)
-    if n > 1:
-        dx = np.abs(agents.x[None, :] - agents.x[:, None]) - (agents.length[None, :] + agents.length[:, None]) / 2
-        dy = agents.y[None, :] - agents.y[:, None]
-        near = (dx < 3.0) & ~np.eye(n, dtype=bool)
-        lateral_room = np.abs(dy) - (agents.width[None, :] + agents.width[:, None]) / 2
-        close = near & (lateral_room < 1.0)
-        blocked_left = (close & (dy > 0)).any(1)
-        blocked_right = (close & (dy < 0)).any(1)
-    half = agents.width / 2
-    blocked_left |= agents.y + half > high - 0.2
-    blocked_right |= agents.y - half < low + 0.2
-    turning_left = (agents.heading > 0) | (yaw_rate > 0)
-    turning_right = (agents.heading < 0) | (yaw_rate < 0)
-    back = -agents.heading / 0.2  # straighten within a few steps (the decoder bounds the curvature)
-    guarded = (blocked_left & turning_left & (agents.heading + 0.1 * yaw_rate > 0)) | \
-              (blocked_right & turning_right & (agents.heading + 0.1 * yaw_rate < 0))
-    return np.where(guarded, back, yaw_rate)
+PLACEMENT_CLEARANCE = 0.5  # m a newly placed vehicle keeps from one beside it, else it takes its lane centre
 
 
 Controller = Callable[[Agents, dict, np.random.Generator], tuple[np.ndarray, np.ndarray]]
@@ -154,7 +33,8 @@ Inserter = Callable[[int, float | None, np.random.Generator], tuple[float, float
 
 
 def rollout(road: Road, agents: Agents, steps: int, dt: float, controller: Controller, inserter: Inserter | None,
-            rng: np.random.Generator, scene: int, decide_every: int = 1) -> pd.DataFrame:
+            rng: np.random.Generator, scene: int, decide_every: int = 1, envelope: Envelope = Envelope()
+            ) -> pd.DataFrame:
     """Run the scene for `steps` steps; returns its track table (lanes from the road).
 
     Vehicles decide every `decide_every` steps and hold their controls in between (drivers act
@@ -176,8 +56,8 @@ def rollout(road: Road, agents: Agents, steps: int, dt: float, controller: Contr
             if step % decide_every == 0 or agent not in held:
                 held[agent] = (accel[i], yaw_rate[i])
             accel[i], yaw_rate[i] = held[agent]
-        accel = np.minimum(accel, safe_acceleration(agents, seen, dt))
-        yaw_rate = lateral_guard(agents, seen, road, yaw_rate)
+        accel = np.minimum(accel, envelope.max_acceleration(agents, seen, dt))
+        yaw_rate = envelope.steer(agents, road, yaw_rate)
         curvature = yaw_rate / np.maximum(agents.speed, 1.0)
         lo, hi = LIMITS.decode_acceleration
         accel = np.clip(accel, lo, hi)
@@ -219,12 +99,12 @@ def _enter(agents: Agents, road: Road, inserter: Inserter, pending: dict, rng, n
 
 
 def _clear_sideways(x, y, centre, length, width, movable) -> np.ndarray:
-    """Lateral positions where each movable vehicle that would come closer than LATERAL_CLEARANCE
+    """Lateral positions where each movable vehicle that would come closer than PLACEMENT_CLEARANCE
     to a vehicle beside it is moved to its lane centre (offsets are drawn lane by lane, so two
     neighbours could otherwise both lean towards the line between them)."""
     along = np.abs(x[:, None] - x[None]) - (length[:, None] + length[None]) / 2
     across = np.abs(y[:, None] - y[None]) - (width[:, None] + width[None]) / 2
-    crowded = ((along < 1.0) & (across < LATERAL_CLEARANCE) & ~np.eye(len(x), dtype=bool)).any(1) & movable
+    crowded = ((along < 1.0) & (across < PLACEMENT_CLEARANCE) & ~np.eye(len(x), dtype=bool)).any(1) & movable
     return np.where(crowded, centre, y).astype(float)
 
 
@@ -267,8 +147,10 @@ def roads_of(scenes: SceneSet) -> list[Road]:
 
 def learn_scene_context(model, scenes: SceneSet) -> None:
     """What every scene generator keeps from its training scenes: time step, scene length, the
-    road templates `(centres, width, length)` and the per-scene traffic regimes."""
+    road templates `(centres, width, length)`, the per-scene traffic regimes and the safety
+    envelope their drivers keep to."""
     model.dt_, model.steps_ = scenes.dt, scenes.steps
+    model.envelope_ = calibrate(scenes)
     model.roads_ = [(r.centres.tolist(), r.width, r.length) for r in roads_of(scenes)]
     model.conditions_ = scene_conditions(scenes)
 

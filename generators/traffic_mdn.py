@@ -26,8 +26,8 @@ from generators.events import detect
 from generators.kinematics import derive
 from generators.scenes import SceneSet
 from generators.seeding import global_seed
-from generators.traffic import (ROLES, SLOTS, Agents, Road, SceneGenerator, draw_road, layout, neighbours,
-                                normalise_conditions, rollout, scene_conditions)
+from generators.road import ROLES, SLOTS, Agents, Road, neighbours
+from generators.traffic import SceneGenerator, draw_road, layout, normalise_conditions, rollout, scene_conditions
 from synthpipe.errors import InputDataError
 
 ENTRY_ZONE = 15.0  # m; an agent first seen this close to the upstream end entered the road there
@@ -163,7 +163,8 @@ class TrafficMDN(SceneGenerator):
             assign_roles(agents, road, wanted, rng)
             inserter = self._inserter(road, regime, torch_rng) if self.entering_ else None
             tracks = rollout(road, agents, steps, self.dt_, self._controller(regime, torch_rng), inserter, rng,
-                             scene=0, decide_every=self.decide_every)
+                             scene=0, decide_every=self.decide_every,
+                             envelope=self.envelope_)
             found = sorted(set(detect(tracks, self.dt_)["event"])) if wanted else []
             if all(event in found for event in wanted) or attempt == self.max_tries:
                 break

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from generators.road import Road
 from generators.scenes import SceneSet, concat
 from generators.sdv_idm import idm_mobil_controller
-from generators.traffic import Road, layout, rollout
+from generators.traffic import layout, rollout
 
 
 def idm_scenes(n_scenes: int = 6, steps: int = 40, seed: int = 0, lanes: int = 3, length: float = 150.0) -> SceneSet:

@@ -5,7 +5,8 @@ import pytest
 
 from generators.events import detect
 from generators.kinematics import LIMITS, derive, infeasible_tracks, step_kinematics
-from generators.traffic import Agents, Road, neighbours, rollout
+from generators.road import Agents, Road, neighbours
+from generators.traffic import rollout
 from tests.generators.scene_fixtures import idm_scenes
 
 
@@ -31,6 +32,18 @@ def test_smoothed_kinematics_of_steady_and_teleporting_tracks():
     first = derived[derived["agent"] == 0]
     assert np.allclose(first["speed_s"], 15, atol=1e-6) and np.allclose(first["accel"], 0, atol=1e-6)
     assert infeasible_tracks(derived).tolist() == [False, True]
+
+
+def test_a_track_braking_to_a_stop_neither_reverses_nor_turns():
+    """The smoothing filter's velocity overshoots through zero at a stop; measured naively the
+    vehicle would reverse and flip its heading, a curvature spike that reads as infeasible."""
+    speed = np.maximum(6.0 - 4.0 * np.arange(20) * 0.1, 0.0)  # stops 4 steps before the track ends
+    x = np.concatenate([[0.0], np.cumsum(speed[:-1] * 0.1)])
+    track = _track(0, 0, x, 0.02 * x, speed, 0).assign(heading=0.02)
+    derived = derive(track, 0.1)
+    assert (derived["speed_s"] >= 0).all() and derived["speed_s"].iloc[-5:].max() < 0.5
+    assert np.abs(derived["heading_s"]).max() < 0.1
+    assert not infeasible_tracks(derived).any()
 
 
 def test_detector_finds_hard_braking_and_cut_in():

@@ -1,0 +1,85 @@
+"""The safety envelope: calibrated to what real drivers do, and keeping synthetic ones apart."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from generators.envelope import Envelope, calibrate
+from generators.road import Agents, Road
+from generators.scenes import SceneSet, concat
+from generators.traffic import rollout
+
+
+def _following_scene(scene: int, bumper_gap: float, speed: float = 15.0, steps: int = 40) -> SceneSet:
+    """Pairs of vehicles at constant speed, each follower `bumper_gap` behind its leader."""
+    road = Road(np.array([0.0, 3.6]), 3.6, 300.0)
+    t = np.arange(steps) * 0.1
+    rows = []
+    for lane, centre in enumerate(road.centres):
+        for k, front in enumerate((60.0, 60.0 + 4.5 + bumper_gap)):
+            rows.append(pd.DataFrame({"scene": scene, "agent": 2 * lane + k, "step": np.arange(steps),
+                                      "x": front + speed * t, "y": centre, "heading": 0.0, "speed": speed,
+                                      "length": 4.5, "width": 1.8, "lane": lane}))
+    return SceneSet(pd.concat(rows, ignore_index=True), road.lane_table(scene), 0.1, {scene: f"recording-{scene}"})
+
+
+@pytest.mark.parametrize("headway, expected", [(0.6, 0.5), (0.45, 0.4), (0.25, 0.2), (0.0, 0.1)])
+def test_reaction_time_is_the_largest_the_real_drivers_keep_to(headway, expected):
+    # at equal speeds Krauss's bound binds once the gap (less the standstill metre) is below v * tau
+    scenes = concat([_following_scene(s, 1.0 + 15.0 * headway) for s in range(2)])
+    assert calibrate(scenes).reaction_time == pytest.approx(expected)
+
+
+def test_heading_bound_follows_the_training_headings():
+    scenes = concat([_following_scene(s, 30.0) for s in range(2)])
+    assert calibrate(scenes).max_heading == pytest.approx(0.05)  # straight driving: the floor
+    tracks = scenes.tracks.assign(heading=np.linspace(-0.2, 0.2, len(scenes.tracks)))
+    tilted = SceneSet(tracks, scenes.lanes, scenes.dt, scenes.recordings)
+    assert 0.19 < calibrate(tilted).max_heading <= 0.2
+
+
+@pytest.mark.parametrize("reaction_time", [0.1, 0.3, 0.5])
+def test_no_rear_end_collision_at_any_calibrated_reaction_time(reaction_time):
+    """A leader braking as hard as the decoder allows, a follower that always floors it."""
+    road = Road(np.array([0.0]), 3.6, 400.0)
+    agents = Agents(np.arange(2), np.array([100.0, 80.0]), np.zeros(2), np.zeros(2), np.array([15.0, 20.0]),
+                    np.full(2, 4.5), np.full(2, 1.8), np.zeros((2, 2)))
+
+    def reckless(agents, seen, rng):
+        return np.where(agents.ids == 0, -8.0, 4.0), np.zeros(len(agents))
+
+    tracks = rollout(road, agents, 80, 0.1, reckless, None, np.random.default_rng(0), scene=0,
+                     envelope=Envelope(reaction_time=reaction_time))
+    wide = tracks.pivot(index="step", columns="agent", values="x")
+    assert ((wide[0] - wide[1]) > 4.5).all()
+
+
+def test_vehicles_squeezed_side_by_side_edge_apart():
+    """Two vehicles leaning towards the line between their lanes, one overtaking the other: the
+    envelope sees the pass coming and both edge away before their boxes meet."""
+    road = Road(np.array([0.0, 3.6]), 3.6, 300.0)
+    agents = Agents(np.arange(2), np.array([40.0, 60.0]), np.array([1.0, 2.6]), np.zeros(2), np.array([20.0, 15.0]),
+                    np.full(2, 4.5), np.full(2, 1.9), np.zeros((2, 2)))
+
+    def straight(agents, seen, rng):
+        return np.zeros(len(agents)), np.zeros(len(agents))
+
+    tracks = rollout(road, agents, 80, 0.1, straight, None, np.random.default_rng(0), scene=0,
+                     envelope=Envelope(max_heading=0.1))
+    x = tracks.pivot(index="step", columns="agent", values="x")
+    y = tracks.pivot(index="step", columns="agent", values="y")
+    alongside = (x[0] - x[1]).abs() < 4.5
+    assert alongside.any()  # the pass happens
+    assert ((y[1] - y[0])[alongside] > 1.9).all()  # without the boxes touching
+
+
+def test_headings_stay_within_the_bound():
+    road = Road(np.array([0.0, 3.6, 7.2]), 3.6, 300.0)
+    agents = Agents(np.arange(1), np.array([20.0]), np.array([3.6]), np.zeros(1), np.array([15.0]),
+                    np.full(1, 4.5), np.full(1, 1.8), np.zeros((1, 2)))
+
+    def swerve(agents, seen, rng):
+        return np.zeros(len(agents)), np.full(len(agents), 0.5)
+
+    tracks = rollout(road, agents, 40, 0.1, swerve, None, np.random.default_rng(0), scene=0,
+                     envelope=Envelope(max_heading=0.1))
+    assert tracks["heading"].abs().max() <= 0.1 + 0.5 * 0.1  # one step of overshoot at most

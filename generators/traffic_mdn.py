@@ -6,7 +6,11 @@ Two conditional mixture-density networks learned from real scenes:
   the two beside it) — and from the scene's traffic regime and the vehicle's requested role
   (`cut_in`, `hard_braking`; learned from the events the detector finds in the real scenes);
 * the *insertion* model gives the gap, speed, size and lane offset of a vehicle behind another in
-  a lane, so it lays out the first step and lets vehicles enter upstream as the scene runs.
+  a lane, so it lays out the first step and lets vehicles enter upstream as the scene runs;
+* the *pace* model gives each vehicle, when it first appears, the mean speed it will keep over the
+  scene (a driver's own desired speed, as in IDM's v0). The behaviour model is conditioned on it:
+  without it, the model must treat the differences between drivers as noise, and drawing that
+  noise afresh at every decision lets a vehicle's speed and lane position wander like a random walk.
 
 Scenes are generated closed-loop: all vehicles act at once, each step is decoded through the
 kinematic model (generators/traffic.py), so tracks are feasible by construction and every
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -38,10 +43,10 @@ ENTRY_ZONE = 15.0  # m; an agent first seen this close to the upstream end enter
 LEARNING_SMOOTHING = 7
 
 
-def policy_features(agents: Agents, seen: dict, regime: np.ndarray) -> np.ndarray:
-    """What a vehicle decides on: own motion, lane position, the six neighbours, role, regime."""
+def policy_features(agents: Agents, seen: dict, regime: np.ndarray, pace: np.ndarray) -> np.ndarray:
+    """What a vehicle decides on: own motion and pace, lane position, the six neighbours, role, regime."""
     lanes = seen["lanes"]
-    columns = [agents.speed / 30, agents.prev_accel / 3, agents.prev_yaw * 10, agents.heading * 10,
+    columns = [agents.speed / 30, pace / 30, agents.prev_accel / 3, agents.prev_yaw * 10, agents.heading * 10,
                seen["offset"] / 2, (seen["lane"] < lanes - 1).astype(float), (seen["lane"] > 0).astype(float)]
     for slot in SLOTS:
         present = (seen[f"{slot}_index"] >= 0).astype(float)
@@ -56,6 +61,16 @@ def insertion_context(lane: int, lanes: int, leader_speed: float | None, regime:
 
 
 INSERTION_OUTPUTS = 5  # gap, speed, length, width, offset from the lane centre
+PACE_INPUTS = 3  # speed when first seen, the regime's density and mean speed
+
+
+def pace_context(speed: np.ndarray, regime: np.ndarray) -> np.ndarray:
+    return np.column_stack([speed / 30, np.repeat(regime[None] / [50.0, 30.0], len(speed), 0)]).astype(np.float32)
+
+
+def decode_pace(change: np.ndarray, speed: np.ndarray) -> np.ndarray:
+    """The pace model predicts the change from the speed a vehicle first shows, in m/s."""
+    return np.clip(speed + change, 0.0, 40.0)
 
 
 def insertion_target(gap: float, speed: float, length: float, width: float, offset: float) -> np.ndarray:
@@ -122,24 +137,37 @@ class TrafficMDN(SceneGenerator):
 
     def fit(self, data: SceneSet, progress=None) -> "TrafficMDN":
         scenes = self._learn_context(data)
-        x, y, ins_x, ins_y, self.entering_, self.event_examples_ = training_rows(scenes, self.decide_every)
-        self.n_features_ = x.shape[1]
-        self.x_mean_, self.x_std_ = x.mean(0), x.std(0) + 1e-3
-        self.y_mean_, self.y_std_ = y.mean(0), y.std(0) + 1e-3
-        self.ins_mean_, self.ins_std_ = ins_y.mean(0), ins_y.std(0) + 1e-3
+        rows = training_rows(scenes, self.decide_every)
+        self.entering_, self.event_examples_ = rows.entering, rows.event_examples
+        self.n_features_ = rows.x.shape[1]
+        self.x_mean_, self.x_std_ = rows.x.mean(0), rows.x.std(0) + 1e-3
+        self.y_mean_, self.y_std_ = rows.y.mean(0), rows.y.std(0) + 1e-3
+        self.ins_mean_, self.ins_std_ = rows.insertion_y.mean(0), rows.insertion_y.std(0) + 1e-3
+        self.pace_mean_, self.pace_std_ = rows.pace_y.mean(0), rows.pace_y.std(0) + 1e-3
         with global_seed(self.random_state):
-            self.policy_ = ConditionalMDN(x.shape[1], 2, self.hidden, self.components)
-            self.inserter_ = ConditionalMDN(ins_x.shape[1], INSERTION_OUTPUTS, self.hidden // 2, self.components)
-            policy_data = ((x - self.x_mean_) / self.x_std_, (y - self.y_mean_) / self.y_std_)
-            insertion_data = (ins_x, (ins_y - self.ins_mean_) / self.ins_std_)
+            self._build_networks()
+            policy_data = ((rows.x - self.x_mean_) / self.x_std_, (rows.y - self.y_mean_) / self.y_std_)
+            insertion_data = (rows.insertion_x, (rows.insertion_y - self.ins_mean_) / self.ins_std_)
+            pace_data = (rows.pace_x, (rows.pace_y - self.pace_mean_) / self.pace_std_)
             for epoch in range(1, self.epochs + 1):
                 loss = _epoch(self.policy_, *policy_data, self.batch_size, self.learning_rate, epoch)
                 _epoch(self.inserter_, *insertion_data, min(self.batch_size, 128), self.learning_rate, epoch)
+                _epoch(self.pacer_, *pace_data, min(self.batch_size, 128), self.learning_rate, epoch)
                 if progress:
                     progress(epoch, self.epochs, loss)
-        self.policy_.eval()
-        self.inserter_.eval()
+        for network in self._networks():
+            network.eval()
         return self
+
+    NETWORKS = ("policy_", "inserter_", "pacer_")
+
+    def _build_networks(self) -> None:
+        self.policy_ = ConditionalMDN(self.n_features_, 2, self.hidden, self.components)
+        self.inserter_ = ConditionalMDN(6, INSERTION_OUTPUTS, self.hidden // 2, self.components)
+        self.pacer_ = ConditionalMDN(PACE_INPUTS, 1, self.hidden // 2, self.components)
+
+    def _networks(self) -> list[ConditionalMDN]:
+        return [getattr(self, name) for name in self.NETWORKS]
 
     # --- sampling ----------------------------------------------------------------------------
 
@@ -196,10 +224,19 @@ class TrafficMDN(SceneGenerator):
         return insert
 
     def _controller(self, regime: np.ndarray, torch_rng):
+        paces: dict[int, float] = {}  # per vehicle, drawn when it first appears
+
         def control(agents: Agents, seen: dict, rng) -> tuple[np.ndarray, np.ndarray]:
             if not len(agents):
                 return np.zeros(0), np.zeros(0)
-            features = (policy_features(agents, seen, regime) - self.x_mean_) / self.x_std_
+            new = np.array([agent not in paces for agent in agents.ids])
+            if new.any():
+                context = torch.from_numpy(pace_context(agents.speed[new], regime))
+                draw = self.pacer_.sample(context, torch_rng, self.temperature).numpy()[:, 0]
+                paces.update(zip(agents.ids[new], decode_pace(draw * self.pace_std_[0] + self.pace_mean_[0],
+                                                              agents.speed[new])))
+            pace = np.array([paces[agent] for agent in agents.ids])
+            features = (policy_features(agents, seen, regime, pace) - self.x_mean_) / self.x_std_
             draw = self.policy_.sample(torch.from_numpy(features.astype(np.float32)), torch_rng, self.temperature)
             controls = draw.numpy() * self.y_std_ + self.y_mean_
             return controls[:, 0], controls[:, 1]
@@ -209,9 +246,8 @@ class TrafficMDN(SceneGenerator):
 
     def save(self, path: Path | str) -> None:
         self._require_fitted()
-        state = {k: v for k, v in self.__dict__.items() if k not in ("policy_", "inserter_")}
-        state["policy_"] = self.policy_.state_dict()
-        state["inserter_"] = self.inserter_.state_dict()
+        state = {k: v for k, v in self.__dict__.items() if k not in self.NETWORKS}
+        state.update({name: getattr(self, name).state_dict() for name in self.NETWORKS})
         buffer = io.BytesIO()
         torch.save(state, buffer)
         Path(path).write_bytes(buffer.getvalue())
@@ -222,15 +258,13 @@ class TrafficMDN(SceneGenerator):
             state = torch.load(io.BytesIO(Path(path).read_bytes()), weights_only=False)
         except Exception as exc:
             raise InputDataError(f"cannot read generator file {path}: {exc}") from None
-        policy, inserter = state.pop("policy_"), state.pop("inserter_")
+        weights = {name: state.pop(name) for name in cls.NETWORKS}
         model = cls()
         model.__dict__.update(state)  # hyper-parameters and learned state alike
-        model.policy_ = ConditionalMDN(model.n_features_, 2, model.hidden, model.components)
-        model.inserter_ = ConditionalMDN(6, INSERTION_OUTPUTS, model.hidden // 2, model.components)
-        model.policy_.load_state_dict(policy)
-        model.inserter_.load_state_dict(inserter)
-        model.policy_.eval()
-        model.inserter_.eval()
+        model._build_networks()
+        for name, network in zip(cls.NETWORKS, model._networks()):
+            network.load_state_dict(weights[name])
+            network.eval()
         return model
 
 
@@ -274,17 +308,28 @@ def assign_roles(agents: Agents, road: Road, wanted: list[str], rng: np.random.G
         agents.roles[rng.choice(candidates), ROLES.index(event)] = 1.0
 
 
-def training_rows(scenes: SceneSet, horizon: int):
-    """Behaviour rows (features -> mean acceleration and yaw rate over the next `horizon` steps),
-    insertion rows (context -> gap, speed, size, offset) from smoothed real scenes, whether vehicles
-    enter the road during a scene at all (in some sources every vehicle is there from the start),
-    and how many examples of each role the scenes show."""
+class TrainingRows(NamedTuple):
+    """What the three networks learn from, and what else fit keeps of the training scenes."""
+
+    x: np.ndarray  # behaviour features
+    y: np.ndarray  # mean acceleration and yaw rate over the next `horizon` steps
+    insertion_x: np.ndarray
+    insertion_y: np.ndarray  # gap, speed, size, offset of vehicles as they appear
+    pace_x: np.ndarray
+    pace_y: np.ndarray  # each vehicle's mean speed over the scene less its speed when first seen
+    entering: bool  # do vehicles enter during a scene at all (in some sources all are there from the start)?
+    event_examples: dict[str, int]  # examples of each role the scenes show
+
+
+def training_rows(scenes: SceneSet, horizon: int) -> TrainingRows:
+    """The networks' training rows, from the smoothed real scenes."""
     derived = derive(scenes.tracks, scenes.dt, LEARNING_SMOOTHING)
     smooth = scenes.tracks.assign(x=derived["sx"].to_numpy(), y=derived["sy"].to_numpy(),
                                   speed=derived["speed_s"].to_numpy(), heading=derived["heading_s"].to_numpy())
     events = detect(scenes.tracks, scenes.dt)  # roles as the metrics see them: default smoothing
     conditions = scene_conditions(scenes).set_index("scene")
-    x_rows, y_rows, ins_x, ins_y = [], [], [], []
+    pace = smooth.groupby(["scene", "agent"])["speed"].mean()
+    x_rows, y_rows, ins_x, ins_y, pace_x, pace_y = [], [], [], [], [], []
     dt = scenes.dt
     for scene, rows in smooth.groupby("scene"):
         road = Road.from_lane_table(scenes.lane_table(scene))
@@ -292,6 +337,10 @@ def training_rows(scenes: SceneSet, horizon: int):
         roles = {(a, e): 1.0 for a, e in events.loc[events["scene"] == scene, ["agent", "event"]].itertuples(index=False)}
         by_step = {s: part.set_index("agent") for s, part in rows.groupby("step")}
         first_seen = rows.groupby("agent")["step"].min()
+        scene_pace = pace.loc[scene]
+        first_speed = rows.sort_values("step").groupby("agent")["speed"].first()
+        pace_x.append(pace_context(first_speed.to_numpy(float), regime))
+        pace_y.append((scene_pace.reindex(first_speed.index) - first_speed).to_numpy(float)[:, None])
         for step, now in by_step.items():
             nxt, prev = by_step.get(step + horizon), by_step.get(step - horizon)
             ids = now.index.to_numpy()
@@ -306,7 +355,8 @@ def training_rows(scenes: SceneSet, horizon: int):
             if nxt is not None:
                 has_next = np.isin(ids, nxt.index)
                 if has_next.any():
-                    features = policy_features(agents, seen, regime)[has_next]
+                    agent_pace = scene_pace.reindex(ids).to_numpy(float)
+                    features = policy_features(agents, seen, regime, agent_pace)[has_next]
                     later = nxt.loc[ids[has_next]]
                     accel = (later["speed"].to_numpy() - agents.speed[has_next]) / (horizon * dt)
                     yaw = np.angle(np.exp(1j * (later["heading"].to_numpy() - agents.heading[has_next]))) / (horizon * dt)
@@ -322,6 +372,6 @@ def training_rows(scenes: SceneSet, horizon: int):
     first_steps = smooth.groupby(["scene", "agent"])["step"].min()
     if not x_rows or len(ins_x) < 10:
         raise InputDataError("too little motion in the scenes to learn from; give longer or busier scenes")
-    return (np.vstack(x_rows).astype(np.float32), np.vstack(y_rows).astype(np.float32),
-            np.vstack(ins_x).astype(np.float32), np.vstack(ins_y).astype(np.float32),
-            (first_steps > 0).mean() > 0.01, {e: int((events["event"] == e).sum()) for e in ROLES})
+    stack = lambda parts: np.vstack(parts).astype(np.float32)  # noqa: E731
+    return TrainingRows(stack(x_rows), stack(y_rows), stack(ins_x), stack(ins_y), stack(pace_x), stack(pace_y),
+                        bool((first_steps > 0).mean() > 0.01), {e: int((events["event"] == e).sum()) for e in ROLES})

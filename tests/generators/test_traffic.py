@@ -93,3 +93,24 @@ def test_idm_scenes_have_no_overlapping_vehicles():
         x, y = now["x"].to_numpy(), now["y"].to_numpy()
         overlap = (np.abs(x[:, None] - x[None]) < 4.5) & (np.abs(y[:, None] - y[None]) < 1.8)
         assert overlap.sum() == len(now)  # each vehicle overlaps only itself
+
+
+def test_pace_rows_are_each_drivers_mean_speed_less_its_first():
+    """traffic-mdn's pace model learns what each driver will average over the scene."""
+    from generators.scenes import SceneSet, concat
+    from generators.traffic_mdn import training_rows
+
+    steps, parts = 60, []
+    t = np.arange(steps) * 0.1
+    for scene in range(2):
+        road = Road(np.array([0.0, 3.6, 7.2]), 3.6, 400.0)
+        rows = []
+        for agent in range(6):  # two per lane, 60 m apart; agent k speeds up by 0.5 k m/s over the scene
+            v0, gain = 12.0, 0.5 * agent / (steps - 1) / 0.1
+            x = 20 + 60 * (agent // 3) + v0 * t + 0.5 * gain * t**2
+            rows.append(_track(scene, agent, x, np.full(steps, road.centres[agent % 3]), v0 + gain * t, agent % 3))
+        parts.append(SceneSet(pd.concat(rows, ignore_index=True), road.lane_table(scene), 0.1, {scene: f"r{scene}"}))
+    rows = training_rows(concat(parts), 3)
+    expected = np.tile(0.25 * np.arange(6), 2)  # the mean of a linear ramp is half its gain
+    assert rows.pace_y[:, 0] == pytest.approx(expected, abs=0.02)
+    assert rows.pace_x[:, 0] * 30 == pytest.approx(12.0, abs=0.02)

@@ -1,6 +1,6 @@
 """`traffic-mdn`: a learned multi-agent traffic-scene generator.
 
-Two conditional mixture-density networks learned from real scenes:
+Three conditional mixture-density networks learned from real scenes:
 * the *behaviour* model gives each vehicle's next acceleration and yaw rate from what it sees —
   its own motion, its lane position and its six neighbours (ahead and behind, in its lane and
   the two beside it) — and from the scene's traffic regime and the vehicle's requested role
@@ -60,6 +60,7 @@ def insertion_context(lane: int, lanes: int, leader_speed: float | None, regime:
                      regime[0] / 50, regime[1] / 30], dtype=np.float32)
 
 
+INSERTION_INPUTS = 6  # see insertion_context
 INSERTION_OUTPUTS = 5  # gap, speed, length, width, offset from the lane centre
 PACE_INPUTS = 3  # speed when first seen, the regime's density and mean speed
 
@@ -163,7 +164,7 @@ class TrafficMDN(SceneGenerator):
 
     def _build_networks(self) -> None:
         self.policy_ = ConditionalMDN(self.n_features_, 2, self.hidden, self.components)
-        self.inserter_ = ConditionalMDN(6, INSERTION_OUTPUTS, self.hidden // 2, self.components)
+        self.inserter_ = ConditionalMDN(INSERTION_INPUTS, INSERTION_OUTPUTS, self.hidden // 2, self.components)
         self.pacer_ = ConditionalMDN(PACE_INPUTS, 1, self.hidden // 2, self.components)
 
     def _networks(self) -> list[ConditionalMDN]:
@@ -191,8 +192,7 @@ class TrafficMDN(SceneGenerator):
             assign_roles(agents, road, wanted, rng)
             inserter = self._inserter(road, regime, torch_rng) if self.entering_ else None
             tracks = rollout(road, agents, steps, self.dt_, self._controller(regime, torch_rng), inserter, rng,
-                             scene=0, decide_every=self.decide_every,
-                             envelope=self.envelope_)
+                             scene=0, decide_every=self.decide_every, envelope=self.envelope_)
             found = sorted(set(detect(tracks, self.dt_)["event"])) if wanted else []
             if all(event in found for event in wanted) or attempt == self.max_tries:
                 break

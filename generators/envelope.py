@@ -3,7 +3,10 @@
 * Longitudinal: Krauss's safe speed. A follower may go no faster than lets it stop behind its
   leader if, after its reaction time, both brake as hard as the decoder allows. Since no leader can
   brake harder, same-lane rear-end collisions cannot happen.
-* Lateral: no steering towards a vehicle alongside, nor off the road. A vehicle closer than
+* Lateral: no steering towards a vehicle alongside, nor off the road, nor into a gap in the next
+  lane too short for the faster of two vehicles to match the other's speed before they touch (after
+  its reaction time, braking as hard as the decoder allows; the other keeps its speed). A cut-in may
+  be close, a run into a slower vehicle may not. A vehicle closer than
   `LATERAL_CLEARANCE` to one beside it, now or within `LOOKAHEAD` as one passes the other, edges
   away. Headings stay within what the real vehicles show.
 
@@ -47,7 +50,7 @@ class Envelope:
         bound = (safe_speed(speed, lead_speed, gap, self.reaction_time, self.braking) - speed) / dt
         return np.where(has, bound, np.inf)
 
-    def steer(self, agents: Agents, road: Road, yaw_rate: np.ndarray) -> np.ndarray:
+    def steer(self, agents: Agents, seen: dict, road: Road, yaw_rate: np.ndarray) -> np.ndarray:
         """Yaw rates that keep vehicles off their neighbours, on the road and within `max_heading`."""
         n = len(agents)
         next_heading = agents.heading + 0.1 * yaw_rate  # where the controller steers within 0.1 s
@@ -66,6 +69,8 @@ class Envelope:
             # a vehicle changing lanes on purpose passes close to those in its new lane: it does not edge away
             drifting = (next_heading[:, None] * np.sign(dy) < LANE_CHANGE_HEADING) & passing & (room < LATERAL_CLEARANCE)
             squeezed_left, squeezed_right = (drifting & (dy > 0)).any(1), (drifting & (dy < 0)).any(1)
+        blocked_left |= self._short_gap(agents, seen, "left")
+        blocked_right |= self._short_gap(agents, seen, "right")
         low, high = road.bounds
         half = agents.width / 2
         blocked_left |= agents.y + half > high - EDGE_MARGIN
@@ -79,6 +84,17 @@ class Envelope:
                         np.where(squeezed_right & ~squeezed_left & ~blocked_left, 1.0, 0.0))
         target = away * min(0.03, self.max_heading)
         return np.where(away != 0, (target - agents.heading) / 0.3, steered)
+
+
+    def _short_gap(self, agents: Agents, seen: dict, side: str) -> np.ndarray:
+        """Would moving into the lane on `side` leave a gap too short to close without touching?"""
+        short = np.zeros(len(agents), dtype=bool)
+        for slot, closing_sign in (("lead", 1.0), ("follow", -1.0)):
+            index = seen[f"{side}_{slot}_index"]
+            closing = np.maximum(closing_sign * (agents.speed - agents.speed[np.maximum(index, 0)]), 0.0)
+            needed = STANDSTILL_MARGIN + closing * self.reaction_time + closing**2 / (2 * self.braking)
+            short |= (index >= 0) & (seen[f"{side}_{slot}_gap"] < needed)
+        return short
 
 
 def safe_speed(speed, lead_speed, gap, reaction_time: float, braking: float) -> np.ndarray:

@@ -57,7 +57,7 @@ def rollout(road: Road, agents: Agents, steps: int, dt: float, controller: Contr
                 held[agent] = (accel[i], yaw_rate[i])
             accel[i], yaw_rate[i] = held[agent]
         accel = np.minimum(accel, envelope.max_acceleration(agents, seen, dt))
-        yaw_rate = envelope.steer(agents, road, yaw_rate)
+        yaw_rate = envelope.steer(agents, seen, road, yaw_rate)
         curvature = yaw_rate / np.maximum(agents.speed, 1.0)
         lo, hi = LIMITS.decode_acceleration
         accel = np.clip(accel, lo, hi)

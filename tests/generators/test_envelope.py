@@ -83,3 +83,27 @@ def test_headings_stay_within_the_bound():
     tracks = rollout(road, agents, 40, 0.1, swerve, None, np.random.default_rng(0), scene=0,
                      envelope=Envelope(max_heading=0.1))
     assert tracks["heading"].abs().max() <= 0.1 + 0.5 * 0.1  # one step of overshoot at most
+
+
+def _change_left(gap: float, own_speed: float, other_speed: float):
+    """A vehicle in lane 0 that steers left all the time; another in lane 1, `gap` m ahead."""
+    road = Road(np.array([0.0, 3.6]), 3.6, 400.0)
+    agents = Agents(np.arange(2), np.array([50.0, 50.0 + 4.5 + gap]), np.array([0.0, 3.6]), np.zeros(2),
+                    np.array([own_speed, other_speed]), np.full(2, 4.5), np.full(2, 1.8), np.zeros((2, 2)))
+
+    def merge(agents, seen, rng):
+        return np.zeros(len(agents)), np.where(agents.ids == 0, 0.3, 0.0)
+
+    return rollout(road, agents, 15, 0.1, merge, None, np.random.default_rng(0), scene=0,
+                   envelope=Envelope(max_heading=0.2))
+
+
+def test_no_steering_towards_a_slower_vehicle_just_ahead_in_the_next_lane():
+    tracks = _change_left(gap=6.0, own_speed=25.0, other_speed=12.0)
+    mover = tracks[tracks["agent"] == 0]
+    assert mover["y"].max() < 0.1  # it keeps its lane until it has passed (unguarded it leans 1.5 m over)
+
+
+def test_a_close_lane_change_at_the_same_speed_is_allowed():
+    tracks = _change_left(gap=6.0, own_speed=15.0, other_speed=15.0)
+    assert (tracks[tracks["agent"] == 0]["lane"] == 1).any()

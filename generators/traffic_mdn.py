@@ -27,6 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from generators.envelope import safe_speed
 from generators.events import detect
 from generators.kinematics import derive
 from generators.scenes import SceneSet
@@ -220,7 +221,11 @@ class TrafficMDN(SceneGenerator):
         def insert(lane: int, leader_speed: float | None, rng) -> tuple[float, float, float, float, float]:
             context = torch.from_numpy(insertion_context(lane, len(road.centres), leader_speed, regime)[None])
             draw = self.inserter_.sample(context, torch_rng, self.temperature).numpy()[0]
-            return insertion_decode(draw * self.ins_std_ + self.ins_mean_, road.width)
+            gap, speed, length, width, offset = insertion_decode(draw * self.ins_std_ + self.ins_mean_, road.width)
+            if leader_speed is not None:  # enter within the envelope, not too close to stop behind the leader
+                envelope = self.envelope_
+                speed = float(min(speed, safe_speed(speed, leader_speed, gap, envelope.reaction_time, envelope.braking)))
+            return gap, speed, length, width, offset
         return insert
 
     def _controller(self, regime: np.ndarray, torch_rng):

@@ -107,3 +107,18 @@ def test_no_steering_towards_a_slower_vehicle_just_ahead_in_the_next_lane():
 def test_a_close_lane_change_at_the_same_speed_is_allowed():
     tracks = _change_left(gap=6.0, own_speed=15.0, other_speed=15.0)
     assert (tracks[tracks["agent"] == 0]["lane"] == 1).any()
+
+
+def test_a_lane_change_stopped_halfway_goes_back_to_its_lane_centre():
+    """Leaning 0.8 m towards the next lane as a faster vehicle comes up in it: back to the centre."""
+    road = Road(np.array([0.0, 3.6]), 3.6, 400.0)
+    agents = Agents(np.arange(2), np.array([60.0, 50.0]), np.array([0.8, 3.6]), np.zeros(2), np.array([12.0, 20.0]),
+                    np.full(2, 4.5), np.full(2, 1.8), np.zeros((2, 2)))
+
+    def keep(agents, seen, rng):
+        return np.zeros(len(agents)), np.zeros(len(agents))
+
+    tracks = rollout(road, agents, 20, 0.1, keep, None, np.random.default_rng(0), scene=0,
+                     envelope=Envelope(max_heading=0.2))
+    mover = tracks[tracks["agent"] == 0]
+    assert mover["y"].iloc[-1] < 0.8 - 0.2

@@ -37,88 +37,68 @@ def test_heading_bound_follows_the_training_headings():
     assert 0.19 < calibrate(tilted).max_heading <= 0.2
 
 
+def _drive(x, y, speed, controls, steps: int, envelope: Envelope, lanes: int = 2, width: float = 1.8):
+    """Vehicles on a straight road of `lanes` lanes, run under `envelope` with `controls(agents)`
+    giving their wanted accelerations and yaw rates."""
+    n = len(x)
+    road = Road(np.arange(lanes) * 3.6, 3.6, 400.0)
+    agents = Agents(np.arange(n), np.array(x, float), np.array(y, float), np.zeros(n), np.array(speed, float),
+                    np.full(n, 4.5), np.full(n, width), np.zeros((n, 2)))
+    return rollout(road, agents, steps, 0.1, lambda agents, seen, rng: controls(agents), None,
+                   np.random.default_rng(0), scene=0, envelope=envelope)
+
+
+def _wide(tracks, column: str):
+    return tracks.pivot(index="step", columns="agent", values=column)
+
+
+def _keep_going(agents):
+    return np.zeros(len(agents)), np.zeros(len(agents))
+
+
 @pytest.mark.parametrize("reaction_time", [0.1, 0.3, 0.5])
 def test_no_rear_end_collision_at_any_calibrated_reaction_time(reaction_time):
     """A leader braking as hard as the decoder allows, a follower that always floors it."""
-    road = Road(np.array([0.0]), 3.6, 400.0)
-    agents = Agents(np.arange(2), np.array([100.0, 80.0]), np.zeros(2), np.zeros(2), np.array([15.0, 20.0]),
-                    np.full(2, 4.5), np.full(2, 1.8), np.zeros((2, 2)))
-
-    def reckless(agents, seen, rng):
-        return np.where(agents.ids == 0, -8.0, 4.0), np.zeros(len(agents))
-
-    tracks = rollout(road, agents, 80, 0.1, reckless, None, np.random.default_rng(0), scene=0,
-                     envelope=Envelope(reaction_time=reaction_time))
-    wide = tracks.pivot(index="step", columns="agent", values="x")
-    assert ((wide[0] - wide[1]) > 4.5).all()
+    tracks = _drive([100.0, 80.0], [0.0, 0.0], [15.0, 20.0],
+                    lambda agents: (np.where(agents.ids == 0, -8.0, 4.0), np.zeros(len(agents))),
+                    80, Envelope(reaction_time=reaction_time), lanes=1)
+    x = _wide(tracks, "x")
+    assert ((x[0] - x[1]) > 4.5).all()
 
 
 def test_vehicles_squeezed_side_by_side_edge_apart():
     """Two vehicles leaning towards the line between their lanes, one overtaking the other: the
     envelope sees the pass coming and both edge away before their boxes meet."""
-    road = Road(np.array([0.0, 3.6]), 3.6, 300.0)
-    agents = Agents(np.arange(2), np.array([40.0, 60.0]), np.array([1.0, 2.6]), np.zeros(2), np.array([20.0, 15.0]),
-                    np.full(2, 4.5), np.full(2, 1.9), np.zeros((2, 2)))
-
-    def straight(agents, seen, rng):
-        return np.zeros(len(agents)), np.zeros(len(agents))
-
-    tracks = rollout(road, agents, 80, 0.1, straight, None, np.random.default_rng(0), scene=0,
-                     envelope=Envelope(max_heading=0.1))
-    x = tracks.pivot(index="step", columns="agent", values="x")
-    y = tracks.pivot(index="step", columns="agent", values="y")
+    tracks = _drive([40.0, 60.0], [1.0, 2.6], [20.0, 15.0], _keep_going, 80, Envelope(max_heading=0.1), width=1.9)
+    x, y = _wide(tracks, "x"), _wide(tracks, "y")
     alongside = (x[0] - x[1]).abs() < 4.5
     assert alongside.any()  # the pass happens
     assert ((y[1] - y[0])[alongside] > 1.9).all()  # without the boxes touching
 
 
 def test_headings_stay_within_the_bound():
-    road = Road(np.array([0.0, 3.6, 7.2]), 3.6, 300.0)
-    agents = Agents(np.arange(1), np.array([20.0]), np.array([3.6]), np.zeros(1), np.array([15.0]),
-                    np.full(1, 4.5), np.full(1, 1.8), np.zeros((1, 2)))
-
-    def swerve(agents, seen, rng):
-        return np.zeros(len(agents)), np.full(len(agents), 0.5)
-
-    tracks = rollout(road, agents, 40, 0.1, swerve, None, np.random.default_rng(0), scene=0,
-                     envelope=Envelope(max_heading=0.1))
+    tracks = _drive([20.0], [3.6], [15.0], lambda agents: (np.zeros(1), np.full(1, 0.5)), 40,
+                    Envelope(max_heading=0.1), lanes=3)
     assert tracks["heading"].abs().max() <= 0.1 + 0.5 * 0.1  # one step of overshoot at most
 
 
 def _change_left(gap: float, own_speed: float, other_speed: float):
     """A vehicle in lane 0 that steers left all the time; another in lane 1, `gap` m ahead."""
-    road = Road(np.array([0.0, 3.6]), 3.6, 400.0)
-    agents = Agents(np.arange(2), np.array([50.0, 50.0 + 4.5 + gap]), np.array([0.0, 3.6]), np.zeros(2),
-                    np.array([own_speed, other_speed]), np.full(2, 4.5), np.full(2, 1.8), np.zeros((2, 2)))
-
-    def merge(agents, seen, rng):
-        return np.zeros(len(agents)), np.where(agents.ids == 0, 0.3, 0.0)
-
-    return rollout(road, agents, 15, 0.1, merge, None, np.random.default_rng(0), scene=0,
-                   envelope=Envelope(max_heading=0.2))
+    return _drive([50.0, 50.0 + 4.5 + gap], [0.0, 3.6], [own_speed, other_speed],
+                  lambda agents: (np.zeros(2), np.where(agents.ids == 0, 0.3, 0.0)), 15, Envelope(max_heading=0.2))
 
 
 def test_no_steering_towards_a_slower_vehicle_just_ahead_in_the_next_lane():
-    tracks = _change_left(gap=6.0, own_speed=25.0, other_speed=12.0)
-    mover = tracks[tracks["agent"] == 0]
-    assert mover["y"].max() < 0.1  # it keeps its lane until it has passed (unguarded it leans 1.5 m over)
+    y = _wide(_change_left(gap=6.0, own_speed=25.0, other_speed=12.0), "y")
+    assert y[0].max() < 0.1  # it keeps its lane until it has passed (unguarded it leans 1.5 m over)
 
 
 def test_a_close_lane_change_at_the_same_speed_is_allowed():
-    tracks = _change_left(gap=6.0, own_speed=15.0, other_speed=15.0)
-    assert (tracks[tracks["agent"] == 0]["lane"] == 1).any()
+    lane = _wide(_change_left(gap=6.0, own_speed=15.0, other_speed=15.0), "lane")
+    assert (lane[0] == 1).any()
 
 
 def test_a_lane_change_stopped_halfway_goes_back_to_its_lane_centre():
     """Leaning 0.8 m towards the next lane as a faster vehicle comes up in it: back to the centre."""
-    road = Road(np.array([0.0, 3.6]), 3.6, 400.0)
-    agents = Agents(np.arange(2), np.array([60.0, 50.0]), np.array([0.8, 3.6]), np.zeros(2), np.array([12.0, 20.0]),
-                    np.full(2, 4.5), np.full(2, 1.8), np.zeros((2, 2)))
-
-    def keep(agents, seen, rng):
-        return np.zeros(len(agents)), np.zeros(len(agents))
-
-    tracks = rollout(road, agents, 20, 0.1, keep, None, np.random.default_rng(0), scene=0,
-                     envelope=Envelope(max_heading=0.2))
-    mover = tracks[tracks["agent"] == 0]
-    assert mover["y"].iloc[-1] < 0.8 - 0.2
+    y = _wide(_drive([60.0, 50.0], [0.8, 3.6], [12.0, 20.0], _keep_going, 20, Envelope(max_heading=0.2)), "y")
+    assert y[0].iloc[-1] < 0.8 - 0.2

@@ -32,7 +32,6 @@ STANDSTILL_MARGIN = 1.0  # m kept to the leader's rear bumper when stopped
 LOOKAHEAD = 2.0  # s; how early a vehicle edges away from one about to pass too close beside it
 LATERAL_CLEARANCE = 0.5  # m; closer to a vehicle beside it, a vehicle edges away
 LANE_CHANGE_HEADING = 0.02  # rad towards a neighbour's side: above it a vehicle means to go there
-ABANDONED_CHANGE = 0.3  # m off the lane centre towards a blocked lane: the vehicle goes back
 EDGE_MARGIN = 0.2  # m kept between a vehicle's side and the road edge
 CALIBRATION_STRIDE = 5  # steps between the real states the calibration looks at
 
@@ -70,12 +69,8 @@ class Envelope:
             # a vehicle changing lanes on purpose passes close to those in its new lane: it does not edge away
             drifting = (next_heading[:, None] * np.sign(dy) < LANE_CHANGE_HEADING) & passing & (room < LATERAL_CLEARANCE)
             squeezed_left, squeezed_right = (drifting & (dy > 0)).any(1), (drifting & (dy < 0)).any(1)
-        short_left, short_right = self._short_gap(agents, seen, "left"), self._short_gap(agents, seen, "right")
-        blocked_left |= short_left
-        blocked_right |= short_right
-        # a lane change stopped halfway goes back to its lane centre rather than straddle the line
-        squeezed_left |= short_left & (seen["offset"] > ABANDONED_CHANGE)
-        squeezed_right |= short_right & (seen["offset"] < -ABANDONED_CHANGE)
+        blocked_left |= self._short_gap(agents, seen, "left")
+        blocked_right |= self._short_gap(agents, seen, "right")
         low, high = road.bounds
         half = agents.width / 2
         blocked_left |= agents.y + half > high - EDGE_MARGIN

@@ -96,9 +96,3 @@ def test_no_steering_towards_a_slower_vehicle_just_ahead_in_the_next_lane():
 def test_a_close_lane_change_at_the_same_speed_is_allowed():
     lane = _wide(_change_left(gap=6.0, own_speed=15.0, other_speed=15.0), "lane")
     assert (lane[0] == 1).any()
-
-
-def test_a_lane_change_stopped_halfway_goes_back_to_its_lane_centre():
-    """Leaning 0.8 m towards the next lane as a faster vehicle comes up in it: back to the centre."""
-    y = _wide(_drive([60.0, 50.0], [0.8, 3.6], [12.0, 20.0], _keep_going, 20, Envelope(max_heading=0.2)), "y")
-    assert y[0].iloc[-1] < 0.8 - 0.2

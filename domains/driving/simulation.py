@@ -44,7 +44,7 @@ def simulate_recordings(location: str = "", seed: int = 0) -> SceneSet:
     return concat(parts)
 
 
-def simulate_one(key: str, lanes: int, spacing: float, seed: int) -> SceneSet:
+def simulate_one(recording: str, lanes: int, spacing: float, seed: int) -> SceneSet:
     """One recording: `lanes` lanes filled the way highway-env fills its roads (`spacing` scales
     the gaps), IDM/MOBIL for WARM_UP_S + RECORD_S. A vehicle that crashes (rare; MOBIL is not
     perfectly safe) is taken off the road, as a real recording would lose it behind the wreck."""
@@ -80,16 +80,16 @@ def simulate_one(key: str, lanes: int, spacing: float, seed: int) -> SceneSet:
             vehicle.speed = max(float(vehicle.speed), 0.0)
         road.vehicles = [v for v in road.vehicles if v.position[0] < ROAD_LENGTH - 20 and not v.crashed]
         for vehicle in road.vehicles:
-            key = id(vehicle)
-            if key not in wander:
+            agent = id(vehicle)
+            if agent not in wander:
                 # ids are the agents' keys: keep every vehicle alive so no later one reuses an id
                 seen.append(vehicle)
-            before = wander.get(key, rng.normal(0, WANDER_STD))
-            wander[key] = after = before * (1 - pull) + kick * rng.normal()
+            before = wander.get(agent, rng.normal(0, WANDER_STD))
+            wander[agent] = after = before * (1 - pull) + kick * rng.normal()
             x, y = vehicle.position
             if step >= warm_up and VIEW[0] <= x <= VIEW[1]:
                 drift = np.arctan2(after - before, max(float(vehicle.speed), 1.0) * DT)
-                rows.append((key, step - warm_up, x - VIEW[0], (lanes - 1) * LANE_WIDTH - y + after,
+                rows.append((agent, step - warm_up, x - VIEW[0], (lanes - 1) * LANE_WIDTH - y + after,
                              -float(vehicle.heading) + drift, float(vehicle.speed), float(vehicle.LENGTH),
                              float(vehicle.WIDTH)))
     frame = pd.DataFrame(rows, columns=["agent", "step", "x", "y", "heading", "speed", "length", "width"])
@@ -99,7 +99,7 @@ def simulate_one(key: str, lanes: int, spacing: float, seed: int) -> SceneSet:
                                "x_min": 0.0, "x_max": VIEW[1] - VIEW[0]})
     frame = frame.assign(scene=0, lane=lane_of(frame["y"].to_numpy(), centres)[0])
     frame = frame.sort_values(["agent", "step"]).reset_index(drop=True)
-    return SceneSet(frame[TRACK_COLUMNS], lane_table[LANE_COLUMNS], DT, {0: key})
+    return SceneSet(frame[TRACK_COLUMNS], lane_table[LANE_COLUMNS], DT, {0: recording})
 
 
 def _spawn(road, network, lanes: int, spacing: float, rng: np.random.Generator) -> None:

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from generators.base import Generator
-from generators.events import EVENTS
 from generators.envelope import Envelope, calibrate
+from generators.events import EVENTS
 from generators.kinematics import LIMITS, step_kinematics
 from generators.road import ROLES, Agents, Road, neighbours
 from generators.scenes import TRACK_COLUMNS, SceneSet, concat, lane_of

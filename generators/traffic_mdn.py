@@ -30,9 +30,9 @@ from torch import nn
 from generators.envelope import safe_speed
 from generators.events import detect
 from generators.kinematics import derive
+from generators.road import ROLES, SLOTS, Agents, Road, neighbours
 from generators.scenes import SceneSet
 from generators.seeding import global_seed
-from generators.road import ROLES, SLOTS, Agents, Road, neighbours
 from generators.traffic import SceneGenerator, draw_road, layout, normalise_conditions, rollout, scene_conditions
 from synthpipe.errors import InputDataError
 

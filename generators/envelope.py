@@ -18,6 +18,7 @@ where real drivers would not shifts the synthetic accelerations towards braking.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -85,6 +86,16 @@ class Envelope:
         target = away * min(0.03, self.max_heading)
         return np.where(away != 0, (target - agents.heading) / 0.3, steered)
 
+
+    def enter_within(self, inserter: Callable) -> Callable:
+        """`inserter` (see generators/traffic.py), with every new vehicle no faster than lets it stop
+        behind the leader it is placed behind."""
+        def insert(lane: int, leader_speed: float | None, rng) -> tuple[float, float, float, float, float]:
+            gap, speed, length, width, offset = inserter(lane, leader_speed, rng)
+            if leader_speed is not None:
+                speed = float(min(speed, safe_speed(speed, leader_speed, gap, self.reaction_time, self.braking)))
+            return gap, speed, length, width, offset
+        return insert
 
     def _short_gap(self, agents: Agents, seen: dict, side: str) -> np.ndarray:
         """Would moving into the lane on `side` leave a gap too short to close without touching?"""

@@ -41,6 +41,7 @@ def rollout(road: Road, agents: Agents, steps: int, dt: float, controller: Contr
     at a few hertz; per-step random draws would add up to a random walk in acceleration); the
     envelope still applies at every step. Without an `inserter` no vehicle enters."""
     rows = []
+    inserter = envelope.enter_within(inserter) if inserter is not None else None
     held: dict[int, tuple[float, float]] = {}
     next_id = int(agents.ids.max()) + 1 if len(agents) else 0
     pending = {lane: None for lane in range(len(road.centres))}  # gap the next entering vehicle keeps
@@ -108,8 +109,11 @@ def _clear_sideways(x, y, centre, length, width, movable) -> np.ndarray:
     return np.where(crowded, centre, y).astype(float)
 
 
-def layout(road: Road, inserter: Inserter, rng: np.random.Generator, max_agents: int | None = None) -> Agents:
-    """Initial vehicles: lane by lane from the downstream end, each behind the one before it."""
+def layout(road: Road, inserter: Inserter, rng: np.random.Generator, max_agents: int | None = None,
+           envelope: Envelope = Envelope()) -> Agents:
+    """Initial vehicles: lane by lane from the downstream end, each behind the one before it and
+    within the envelope's safe speed."""
+    inserter = envelope.enter_within(inserter)
     rows = []
     for k in range(len(road.centres)):
         front, leader_speed = road.length + rng.uniform(0, 30), None

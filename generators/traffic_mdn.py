@@ -27,7 +27,6 @@ import numpy as np
 import torch
 from torch import nn
 
-from generators.envelope import safe_speed
 from generators.events import detect
 from generators.kinematics import derive
 from generators.road import ROLES, SLOTS, Agents, Road, neighbours
@@ -211,7 +210,8 @@ class TrafficMDN(SceneGenerator):
     def _layout(self, road: Road, regime: np.ndarray, agents: int | None, rng, torch_rng) -> Agents:
         scale = 1.0
         for _ in range(6):  # with a requested count: denser until there are enough vehicles
-            placed = layout(road, self._inserter(road, regime * [scale, 1.0], torch_rng), rng, max_agents=agents)
+            placed = layout(road, self._inserter(road, regime * [scale, 1.0], torch_rng), rng, max_agents=agents,
+                            envelope=self.envelope_)
             if agents is None or len(placed) >= agents:
                 return placed
             scale *= 1.3
@@ -221,11 +221,7 @@ class TrafficMDN(SceneGenerator):
         def insert(lane: int, leader_speed: float | None, rng) -> tuple[float, float, float, float, float]:
             context = torch.from_numpy(insertion_context(lane, len(road.centres), leader_speed, regime)[None])
             draw = self.inserter_.sample(context, torch_rng, self.temperature).numpy()[0]
-            gap, speed, length, width, offset = insertion_decode(draw * self.ins_std_ + self.ins_mean_, road.width)
-            if leader_speed is not None:  # enter within the envelope, not too close to stop behind the leader
-                envelope = self.envelope_
-                speed = float(min(speed, safe_speed(speed, leader_speed, gap, envelope.reaction_time, envelope.braking)))
-            return gap, speed, length, width, offset
+            return insertion_decode(draw * self.ins_std_ + self.ins_mean_, road.width)
         return insert
 
     def _controller(self, regime: np.ndarray, torch_rng):

@@ -24,7 +24,7 @@ import numpy as np
 
 from generators.kinematics import LIMITS, derive
 from generators.road import ROLES, Agents, Road, neighbours
-from generators.scenes import SceneSet
+from generators.scenes import SceneSet, learned
 
 REACTION_TIMES = (0.5, 0.4, 0.3, 0.2, 0.1)  # s, the candidates, most cautious first
 ALLOWED_EXCEEDANCE = 0.01  # share of real states allowed above the longitudinal bound
@@ -125,10 +125,12 @@ def _following(agents: Agents, seen: dict):
 def calibrate(scenes: SceneSet) -> Envelope:
     """The envelope real drivers in `scenes` keep to: the largest candidate reaction time they
     exceed in at most ALLOWED_EXCEEDANCE of their states (else the smallest), and their heading
-    quantile. Without any vehicle following another, the default reaction time stays."""
+    quantile. Without any vehicle following another, the default reaction time stays.
+    `context_only` vehicles count as leaders, never as the drivers measured."""
     derived = derive(scenes.tracks, scenes.dt)
     tracks = scenes.tracks.assign(x=derived["sx"].to_numpy(), y=derived["sy"].to_numpy(),
-                                  speed=derived["speed_s"].to_numpy(), accel=derived["accel"].to_numpy())
+                                  speed=derived["speed_s"].to_numpy(), accel=derived["accel"].to_numpy(),
+                                  learned=learned(scenes.tracks))
     speeds, lead_speeds, gaps, accels = ([np.zeros(0)] for _ in range(4))
     for scene, rows in tracks.groupby("scene"):
         road = Road.from_lane_table(scenes.lane_table(scene))
@@ -138,9 +140,10 @@ def calibrate(scenes: SceneSet) -> Envelope:
                             now["heading"].to_numpy(), now["speed"].to_numpy(), now["length"].to_numpy(),
                             now["width"].to_numpy(), np.zeros((n, len(ROLES))))
             has, speed, lead_speed, gap = _following(agents, neighbours(agents, road))
+            has &= now["learned"].to_numpy()
             speeds.append(speed[has]), lead_speeds.append(lead_speed[has]), gaps.append(gap[has])
             accels.append(now["accel"].to_numpy()[has])
-    heading = np.quantile(np.abs(scenes.tracks["heading"]), HEADING_QUANTILE)
+    heading = np.quantile(np.abs(tracks.loc[tracks["learned"], "heading"]), HEADING_QUANTILE)
     envelope = Envelope(max_heading=float(np.clip(heading, 0.05, 0.5)))  # within sane bounds for a road
     speed, lead_speed, gap, accel = map(np.concatenate, (speeds, lead_speeds, gaps, accels))
     if not len(speed):

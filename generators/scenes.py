@@ -10,6 +10,10 @@ so lanes are horizontal lines and the same metrics apply to every source.
 * `lanes` — one row per lane of each scene: centre y, width, and the observed x range;
 * `areas` — optional drivable polygons per scene (real lanelets, ramps included), used for the
   off-road check; a scene without any is drivable exactly on its lanes.
+
+Training scenes may carry an optional boolean track column `context_only`: such a vehicle is part
+of the traffic the others react to, but its own motion must not be learned. The privacy audit
+keeps a random share of real vehicles out of training this way (see `domains/driving/privacy.py`).
 """
 from __future__ import annotations
 
@@ -22,6 +26,14 @@ import pandas as pd
 TRACK_COLUMNS = ["scene", "agent", "step", "x", "y", "heading", "speed", "length", "width", "lane"]
 LANE_COLUMNS = ["scene", "lane", "center_y", "width", "x_min", "x_max"]
 AREA_COLUMNS = ["scene", "area", "vertex", "x", "y"]
+CONTEXT_ONLY = "context_only"
+
+
+def learned(tracks: pd.DataFrame) -> np.ndarray:
+    """Per track row: may a generator learn this vehicle's own motion (not `context_only`)?"""
+    if CONTEXT_ONLY not in tracks:
+        return np.ones(len(tracks), dtype=bool)
+    return ~tracks[CONTEXT_ONLY].to_numpy(dtype=bool)
 
 
 @dataclass

@@ -15,7 +15,7 @@ import pandas as pd
 
 from generators.events import detect
 from generators.road import Agents, Road
-from generators.scenes import SceneSet
+from generators.scenes import SceneSet, learned
 from generators.seeding import global_seed
 from generators.traffic import SceneGenerator, draw_road, rollout
 from synthpipe.errors import InputDataError
@@ -34,6 +34,7 @@ def idm_acceleration(speed, desired, gap, closing):
 
 class SDVIDMGenerator(SceneGenerator):
     name = "sdv-idm"
+    honours_context_only = True
 
     def __init__(self, decide_every: int = 5, random_state: int = 0):
         self.decide_every = decide_every
@@ -109,11 +110,13 @@ class SDVIDMGenerator(SceneGenerator):
 
 
 def initial_rows(scenes: SceneSet) -> pd.DataFrame:
-    """One row per vehicle at a scene's first step: where it is (as shares of the road), speed, size."""
+    """One row per vehicle at a scene's first step: where it is (as shares of the road), speed, size.
+    `context_only` vehicles are left out."""
     rows = []
+    tracks = scenes.tracks[learned(scenes.tracks)]
     for scene in scenes.scene_ids:
         road = Road.from_lane_table(scenes.lane_table(scene))
-        now = scenes.tracks[(scenes.tracks["scene"] == scene) & (scenes.tracks["step"] == 0)]
+        now = tracks[(tracks["scene"] == scene) & (tracks["step"] == 0)]
         lanes = max(len(road.centres) - 1, 1)
         rows.append(pd.DataFrame({"lane_share": now["lane"].to_numpy() / lanes,
                                   "position_share": now["x"].to_numpy() / road.length,

@@ -22,7 +22,7 @@ from generators.envelope import Envelope, calibrate
 from generators.events import EVENTS
 from generators.kinematics import LIMITS, step_kinematics
 from generators.road import ROLES, Agents, Road, neighbours
-from generators.scenes import TRACK_COLUMNS, SceneSet, concat, lane_of
+from generators.scenes import CONTEXT_ONLY, TRACK_COLUMNS, SceneSet, concat, lane_of, learned
 from synthpipe.errors import InputDataError
 
 PLACEMENT_CLEARANCE = 0.5  # m a newly placed vehicle keeps from one beside it, else it takes its lane centre
@@ -178,6 +178,9 @@ class SceneGenerator(Generator):
 
     modality = "scene"
     takes_event_requests: ClassVar[bool] = False  # does `sample` honour `conditions[i]["events"]`?
+    # Does `fit` keep `context_only` vehicles out of everything it learns about a vehicle's own
+    # motion? Training data for a generator that does not is given without those vehicles at all.
+    honours_context_only: ClassVar[bool] = False
 
     def _learn_context(self, data) -> SceneSet:
         scenes = check_scenes(data)
@@ -214,6 +217,8 @@ def check_scenes(data) -> SceneSet:
     numeric = data.tracks[["x", "y", "heading", "speed", "length", "width"]].to_numpy(float)
     if not np.isfinite(numeric).all():
         raise InputDataError("scene tracks have NaN or infinite values; clean them before fit")
+    if not learned(data.tracks).any():
+        raise InputDataError(f"every vehicle of the training scenes is marked {CONTEXT_ONLY}: nothing to learn from")
     return data
 
 

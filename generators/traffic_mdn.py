@@ -30,7 +30,7 @@ from torch import nn
 from generators.events import detect
 from generators.kinematics import derive
 from generators.road import ROLES, SLOTS, Agents, Road, neighbours
-from generators.scenes import SceneSet
+from generators.scenes import SceneSet, learned
 from generators.seeding import global_seed
 from generators.traffic import SceneGenerator, draw_road, layout, normalise_conditions, rollout, scene_conditions
 from synthpipe.errors import InputDataError
@@ -119,6 +119,7 @@ class ConditionalMDN(nn.Module):
 class TrafficMDN(SceneGenerator):
     name = "traffic-mdn"
     takes_event_requests = True
+    honours_context_only = True
 
     def __init__(self, hidden: int = 128, components: int = 5, epochs: int = 15, batch_size: int = 512,
                  learning_rate: float = 2e-3, temperature: float = 1.0, max_tries: int = 32, decide_every: int = 3,
@@ -323,10 +324,12 @@ class TrainingRows(NamedTuple):
 
 
 def training_rows(scenes: SceneSet, horizon: int) -> TrainingRows:
-    """The networks' training rows, from the smoothed real scenes."""
+    """The networks' training rows, from the smoothed real scenes. A `context_only` vehicle is a
+    neighbour in others' rows but never has rows of its own."""
     derived = derive(scenes.tracks, scenes.dt, LEARNING_SMOOTHING)
     smooth = scenes.tracks.assign(x=derived["sx"].to_numpy(), y=derived["sy"].to_numpy(),
-                                  speed=derived["speed_s"].to_numpy(), heading=derived["heading_s"].to_numpy())
+                                  speed=derived["speed_s"].to_numpy(), heading=derived["heading_s"].to_numpy(),
+                                  learned=learned(scenes.tracks))
     events = detect(scenes.tracks, scenes.dt)  # roles as the metrics see them: default smoothing
     conditions = scene_conditions(scenes).set_index("scene")
     pace = smooth.groupby(["scene", "agent"])["speed"].mean()
@@ -339,12 +342,12 @@ def training_rows(scenes: SceneSet, horizon: int) -> TrainingRows:
         by_step = {s: part.set_index("agent") for s, part in rows.groupby("step")}
         first_seen = rows.groupby("agent")["step"].min()
         scene_pace = pace.loc[scene]
-        first_speed = rows.sort_values("step").groupby("agent")["speed"].first()
+        first_speed = rows[rows["learned"]].sort_values("step").groupby("agent")["speed"].first()
         pace_x.append(pace_context(first_speed.to_numpy(float), regime))
         pace_y.append((scene_pace.reindex(first_speed.index) - first_speed).to_numpy(float)[:, None])
         for step, now in by_step.items():
             nxt, prev = by_step.get(step + horizon), by_step.get(step - horizon)
-            ids = now.index.to_numpy()
+            ids, own = now.index.to_numpy(), now["learned"].to_numpy()
             role_flags = np.array([[roles.get((a, r), 0.0) for r in ROLES] for a in ids]).reshape(len(ids), len(ROLES))
             prev_speed = prev["speed"].reindex(ids).to_numpy() if prev is not None else np.full(len(ids), np.nan)
             prev_heading = prev["heading"].reindex(ids).to_numpy() if prev is not None else np.full(len(ids), np.nan)
@@ -354,7 +357,7 @@ def training_rows(scenes: SceneSet, horizon: int) -> TrainingRows:
                             np.nan_to_num((now["heading"].to_numpy() - prev_heading) / (horizon * dt)))
             seen = neighbours(agents, road)
             if nxt is not None:
-                has_next = np.isin(ids, nxt.index)
+                has_next = np.isin(ids, nxt.index) & own
                 if has_next.any():
                     agent_pace = scene_pace.reindex(ids).to_numpy(float)
                     features = policy_features(agents, seen, regime, agent_pace)[has_next]
@@ -363,7 +366,7 @@ def training_rows(scenes: SceneSet, horizon: int) -> TrainingRows:
                     yaw = np.angle(np.exp(1j * (later["heading"].to_numpy() - agents.heading[has_next]))) / (horizon * dt)
                     x_rows.append(features)
                     y_rows.append(np.column_stack([accel, yaw]))
-            entering = (first_seen.reindex(ids).to_numpy() == step) & ((step == 0) | (agents.x < ENTRY_ZONE))
+            entering = (first_seen.reindex(ids).to_numpy() == step) & ((step == 0) | (agents.x < ENTRY_ZONE)) & own
             for i in np.flatnonzero(entering):
                 lead = seen["lead_index"][i]
                 leader_speed = float(agents.speed[lead]) if lead >= 0 else None

@@ -68,22 +68,35 @@ def _nearest_apart(queries: np.ndarray, query_times: np.ndarray, reference: np.n
 
 def membership_auc(synthetic: np.ndarray, members: np.ndarray, non_members: np.ndarray, *, seed: int,
                    member_times: np.ndarray | None = None, non_member_times: np.ndarray | None = None,
-                   min_gap: int = 1, pairwise: Pairwise = euclidean) -> float:
+                   min_gap: int = 1, pairwise: Pairwise = euclidean, balance: bool = True) -> float:
     """AUC of the distance attack; calibrated when the time keys of both real sets are given
-    (keys of members and non-members must never fall within `min_gap` of each other)."""
+    (keys of members and non-members must never fall within `min_gap` of each other). With
+    `balance`, the larger side is subsampled to the smaller one's size; without, every record is
+    a query (the AUC does not depend on the class ratio, and more queries make it steadier)."""
     from sklearn.metrics import roc_auc_score
 
     rng = np.random.default_rng(seed)
-    n = min(len(members), len(non_members))
-    mi, oi = rng.choice(len(members), n, replace=False), rng.choice(len(non_members), n, replace=False)
+    if balance:
+        n = min(len(members), len(non_members))
+        mi, oi = rng.choice(len(members), n, replace=False), rng.choice(len(non_members), n, replace=False)
+    else:
+        mi, oi = np.arange(len(members)), np.arange(len(non_members))
     queries = np.concatenate([members[mi], non_members[oi]])
     scores = -_nearest(queries, synthetic, pairwise)
     if member_times is not None and non_member_times is not None:
         times = np.concatenate([member_times[mi], non_member_times[oi]])
         typical = _nearest_apart(queries, times, members, member_times, min_gap, pairwise)
         scores = scores / np.maximum(typical, 1e-12)
-    labels = np.concatenate([np.ones(n), np.zeros(n)])
+    labels = np.concatenate([np.ones(len(mi)), np.zeros(len(oi))])
     return float(roc_auc_score(labels, scores))
+
+
+def auc_standard_error(auc: float, positives: int, negatives: int) -> float:
+    """Hanley & McNeil's (1982) standard error of an AUC from independent positives and negatives."""
+    q1, q2 = auc / (2 - auc), 2 * auc**2 / (1 + auc)
+    variance = (auc * (1 - auc) + (positives - 1) * (q1 - auc**2) + (negatives - 1) * (q2 - auc**2)) \
+        / max(positives * negatives, 1)
+    return float(np.sqrt(max(variance, 0.0)))
 
 
 def memorization(synthetic: np.ndarray, train: np.ndarray, holdout: np.ndarray,

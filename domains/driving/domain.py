@@ -10,11 +10,12 @@ from domains.base import Domain, SourceSpec, Split, require
 from domains.driving import publishing
 from domains.driving.evaluation import evaluate
 from domains.driving.expectations import input_suite
+from domains.driving.privacy import mark_control_vehicles
 from domains.driving.profiles import PROFILES, DrivingProfile
 from domains.driving.sources import load_source
 from domains.driving.windows import cut_scenes, split_by_recording
 from generators.events import detect
-from generators.scenes import SceneSet
+from generators.scenes import CONTEXT_ONLY, SceneSet, learned
 from synthpipe.errors import InputDataError
 from validation.expectations import describe_failures, run_suite
 from validation.report import Report
@@ -53,17 +54,31 @@ class DrivingDomain(Domain):
         return summary
 
     def split(self, data: SceneSet, profile: DrivingProfile) -> Split:
-        scenes = cut_scenes(data, profile.steps, profile.stride, profile.min_agent_steps)
+        """Scenes split by recording; in the training recordings a share of the vehicles are
+        marked as privacy controls (`context_only`)."""
+        marked = mark_control_vehicles(data, profile.control_fraction, seed=0)
+        scenes = cut_scenes(marked, profile.steps, profile.stride, profile.min_agent_steps)
         train, holdout = split_by_recording(scenes, profile.holdout_fraction, seed=0)
         require(len(train) >= 2 and len(holdout) >= 1,
                 f"{len(scenes)} scene(s) cannot be split into train and holdout; give more or longer recordings")
         held = sorted(set(scenes.recordings[s] for s in holdout))
-        return Split(scenes.subset(train), scenes.subset(holdout),
+        train_set, holdout_set = scenes.subset(train), scenes.subset(holdout)
+        holdout_set.tracks = holdout_set.tracks.drop(columns=CONTEXT_ONLY)  # nothing there is learned anyway
+        return Split(train_set, holdout_set,
                      f"{len(train)} train / {len(holdout)} holdout scenes of {profile.steps * scenes.dt:.1f} s, "
-                     f"split by recording ({len(held)} held out)")
+                     f"split by recording ({len(held)} held out); {profile.control_fraction:.0%} of the training "
+                     "recordings' vehicles are privacy controls, seen as traffic but not learned")
 
     def training_data(self, train: SceneSet, profile: DrivingProfile, generator: str) -> SceneSet:
-        return train
+        """The training scenes; a generator that cannot keep control vehicles out of what it
+        learns gets the scenes without them."""
+        import generators
+
+        if CONTEXT_ONLY not in train.tracks or getattr(generators.get_generator_class(generator),
+                                                       "honours_context_only", False):
+            return train
+        tracks = train.tracks[learned(train.tracks)].drop(columns=CONTEXT_ONLY).reset_index(drop=True)
+        return SceneSet(tracks, train.lanes, train.dt, train.recordings, train.areas, train.scene_info)
 
     def sample_request(self, profile: DrivingProfile, train: SceneSet, n: int | None,
                        generator: str | None = None) -> dict:

@@ -44,6 +44,9 @@ class DrivingProfile:
     stride: int = 20  # steps between the starts of consecutive scenes of one recording
     min_agent_steps: int = 10  # an agent joins a scene when seen at least this long
     holdout_fraction: float = 0.25
+    # Share of each training recording's vehicles kept out of what generators learn (they stay in
+    # the scenes as traffic): the non-members of the membership attack (see privacy.py).
+    control_fraction: float = 0.25
     n_scenes: int = 40  # synthetic scenes (the user's `--n`)
     # Share of the synthetic scenes that request each safety-critical event (generators that
     # take event requests only); a scene asks for at most one event.

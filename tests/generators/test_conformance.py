@@ -180,3 +180,20 @@ def test_image_generators_take_sizes_their_networks_do_not_divide(name, shape):
     data = LabelledImages(rng.uniform(size=(8, *shape)).astype(np.float32), np.repeat([0, 1], 4))
     params = dict(FAST[name], epochs=1, **({"widths": (8, 16, 16)} if name == "ddpm" else {}))
     assert draw(generators.create(name, **params).fit(data), 2, seed=0).shape == (2, *shape)
+
+
+@pytest.mark.parametrize("name", [n for n in generators.names() if generators.get_generator_class(n).modality == "scene"])
+def test_scene_generators_learn_no_vehicle_marked_context_only(name):
+    """Privacy controls must stay unlearned: a scene generator either keeps them out of what it
+    learns (and then has nothing to learn when every vehicle is one), or the driving domain
+    removes them from its training scenes."""
+    scenes = _scenes()
+    marked = SceneSet(scenes.tracks.assign(context_only=True), scenes.lanes, scenes.dt, scenes.recordings)
+    if generators.get_generator_class(name).honours_context_only:
+        with pytest.raises(InputDataError, match="context_only"):
+            generators.create(name, **FAST[name]).fit(marked)
+    else:
+        from domains import get_domain
+
+        driving = get_domain("driving")
+        assert not len(driving.training_data(marked, driving.profile("quick"), name).tracks)

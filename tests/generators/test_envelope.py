@@ -96,3 +96,12 @@ def test_no_steering_towards_a_slower_vehicle_just_ahead_in_the_next_lane():
 def test_a_close_lane_change_at_the_same_speed_is_allowed():
     lane = _wide(_change_left(gap=6.0, own_speed=15.0, other_speed=15.0), "lane")
     assert (lane[0] == 1).any()
+
+
+def test_context_only_drivers_are_not_measured():
+    """Tailgating followers that are privacy controls leave the reaction time at its default."""
+    scenes = concat([_following_scene(s, 1.0 + 15.0 * 0.25) for s in range(2)])
+    followers = scenes.tracks["agent"] % 2 == 0  # agent 2k + 1 is 2k's leader
+    controls = SceneSet(scenes.tracks.assign(context_only=followers), scenes.lanes, scenes.dt, scenes.recordings)
+    assert calibrate(scenes).reaction_time == pytest.approx(0.2)
+    assert calibrate(controls).reaction_time == pytest.approx(Envelope().reaction_time)

@@ -114,3 +114,32 @@ def test_pace_rows_are_each_drivers_mean_speed_less_its_first():
     expected = np.tile(0.25 * np.arange(6), 2)  # the mean of a linear ramp is half its gain
     assert rows.pace_y[:, 0] == pytest.approx(expected, abs=0.02)
     assert rows.pace_x[:, 0] * 30 == pytest.approx(12.0, abs=0.02)
+
+
+def test_context_only_vehicles_have_no_rows_of_their_own_but_stay_neighbours():
+    """traffic-mdn learns nothing about a privacy control's own motion; others still react to it."""
+    from generators.scenes import SceneSet
+    from generators.traffic_mdn import training_rows
+
+    scenes = idm_scenes(4, steps=60)
+    everyone = training_rows(scenes, 3)
+    controls = scenes.tracks["agent"] % 2 == 0
+    marked = training_rows(SceneSet(scenes.tracks.assign(context_only=controls), scenes.lanes, scenes.dt,
+                                    scenes.recordings), 3)
+    learned_agents = scenes.tracks.loc[~controls].groupby(["scene", "agent"]).ngroups
+    assert len(marked.pace_y) == learned_agents < len(everyone.pace_y)
+    assert 0 < len(marked.insertion_y) < len(everyone.insertion_y) and 0 < len(marked.x) < len(everyone.x)
+    # the rows kept are the same rows as before: neighbour features still include the controls
+    kept = {tuple(row) for row in np.round(everyone.x, 4)}
+    assert all(tuple(row) in kept for row in np.round(marked.x, 4))
+
+
+def test_sdv_idm_initial_states_leave_out_context_only_vehicles():
+    from generators.scenes import SceneSet
+    from generators.sdv_idm import initial_rows
+
+    scenes = idm_scenes(3)
+    controls = scenes.tracks["agent"] % 3 == 0
+    marked = SceneSet(scenes.tracks.assign(context_only=controls), scenes.lanes, scenes.dt, scenes.recordings)
+    first = scenes.tracks[scenes.tracks["step"] == 0]
+    assert len(initial_rows(marked)) == (~controls[first.index]).sum() < len(initial_rows(scenes))

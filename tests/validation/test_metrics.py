@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from validation.privacy import closer_to_train_share, membership_auc
+from validation.privacy import auc_standard_error, closer_to_train_share, membership_auc
 from validation.report import Metric, Report
 from validation.sequence_scores import discriminative_score, predictive_score
 
@@ -57,3 +57,18 @@ def test_calibrated_attack_ignores_atypical_non_members_but_catches_copies():
     calibrated = membership_auc(fresh, members, non_members, seed=0, **times)
     assert raw > 0.6 and 0.4 < calibrated < 0.6
     assert membership_auc(members, members, non_members, seed=0, **times) > 0.95
+
+
+def test_unbalanced_attack_queries_every_record_and_its_error_matches_chance():
+    rng = np.random.default_rng(0)
+    members, non_members = rng.normal(size=(400, 3)), rng.normal(size=(100, 3))
+    # with every record a query the seed no longer matters
+    fixed = rng.normal(size=(500, 3))
+    assert membership_auc(fixed, members, non_members, seed=0, balance=False) == \
+        membership_auc(fixed, members, non_members, seed=1, balance=False)
+    assert membership_auc(fixed, members, non_members, seed=0) != membership_auc(fixed, members, non_members, seed=1)
+    # Hanley-McNeil at AUC 0.5 is the Mann-Whitney null: sqrt((n + m + 1) / (12 n m))
+    assert auc_standard_error(0.5, 400, 100) == pytest.approx(np.sqrt(501 / (12 * 400 * 100)), rel=0.01)
+    spread = np.std([membership_auc(rng.normal(size=(500, 3)), rng.normal(size=(400, 3)), rng.normal(size=(100, 3)),
+                                    seed=0, balance=False) for _ in range(60)])
+    assert 0.6 < spread / auc_standard_error(0.5, 400, 100) < 1.5

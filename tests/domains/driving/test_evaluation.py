@@ -69,8 +69,8 @@ def test_jensen_shannon_distance_bounds():
 
 def test_track_privacy_flags_copies_and_not_fresh_tracks():
     train, holdout, fresh = idm_scenes(6, seed=0), idm_scenes(6, seed=1), idm_scenes(6, seed=2)
-    train_tracks, _ = track_records(train)
-    held, _ = track_records(holdout)
+    train_tracks, _, _ = track_records(train)
+    held, _, _ = track_records(holdout)
     assert train_tracks.shape[1:] == (8, 2) and np.allclose(train_tracks[:, 0], 0)  # re-originated
     manual = np.linalg.norm(train_tracks[0] - held[0], axis=-1).mean()
     assert pairwise_ade(train_tracks[:1], held[:1])[0, 0] == pytest.approx(manual)

@@ -63,6 +63,7 @@ def one(generator: str, profile_name: str, seed: int, source: str) -> dict:
         "min_ade": pair("prediction_min_ade"), "min_fde": pair("prediction_min_fde"),
         "memorization": m["track_memorization_share"].value, "mia_auc": m["membership_inference_auc"].value,
         "mia_auc_recordings": m["membership_inference_auc[recordings]"].value,
+        "mia_auc_error": pair("membership_inference_auc[standard_error]")[0],
         "verdict": report.verdict, "failures": [x.name for x in report.failures],
     }
 
@@ -124,7 +125,7 @@ def main() -> None:
             f"{r['sample_s']:.0f} ({r['scenes']}) | {r['eval_s']:.0f} | {r['peak_rss_mb']:.0f} | "
             f"{r['collision'][0]:.2%} ({r['collision'][1]:.2%}) | {r['off_road'][0]:.2%} ({r['off_road'][1]:.2%}) | "
             f"{r['infeasible'][0]:.2%} | {events} | {r['min_ade'][0]:.3f} / {r['min_fde'][0]:.3f} "
-            f"({r['min_ade'][1]:.3f} / {r['min_fde'][1]:.3f}) | {r['memorization']:.3f} | {r['mia_auc']:.3f} | "
+            f"({r['min_ade'][1]:.3f} / {r['min_fde'][1]:.3f}) | {r['memorization']:.3f} | {r['mia_auc']:.3f} ± {r['mia_auc_error'] or float('nan'):.3f} | "
             f"{r['mia_auc_recordings']:.3f} | "
             f"{gate} | {missed} |")
     table = "\n".join(lines)
@@ -154,8 +155,9 @@ rates; "targets missed" applies them strictly.
 
 The membership attack's non-members are control vehicles: a random quarter of the training
 recordings' vehicles, kept in the scenes as traffic but never learned (`domains/driving/privacy.py`).
-The same attack against held-out recordings' tracks is shown for information: it also tells
-traffic periods apart, not only vehicles.
+The ± is the AUC's standard error by a bootstrap over training recordings. The same attack
+against held-out recordings' tracks is shown for information: it also tells traffic periods
+apart, not only vehicles.
 
 {table}
 {pipeline}""")

@@ -151,10 +151,13 @@ class TrafficMDN(SceneGenerator):
             policy_data = ((rows.x - self.x_mean_) / self.x_std_, (rows.y - self.y_mean_) / self.y_std_)
             insertion_data = (rows.insertion_x, (rows.insertion_y - self.ins_mean_) / self.ins_std_)
             pace_data = (rows.pace_x, (rows.pace_y - self.pace_mean_) / self.pace_std_)
+            # The per-vehicle networks learn from far fewer rows than the per-step policy; they get
+            # as many gradient steps per epoch as it does, or they stay underfitted in short runs.
+            steps = int(np.ceil(len(rows.x) / self.batch_size))
             for epoch in range(1, self.epochs + 1):
                 loss = _epoch(self.policy_, *policy_data, self.batch_size, self.learning_rate, epoch)
-                _epoch(self.inserter_, *insertion_data, min(self.batch_size, 128), self.learning_rate, epoch)
-                _epoch(self.pacer_, *pace_data, min(self.batch_size, 128), self.learning_rate, epoch)
+                _epoch(self.inserter_, *insertion_data, min(self.batch_size, 128), self.learning_rate, epoch, steps)
+                _epoch(self.pacer_, *pace_data, min(self.batch_size, 128), self.learning_rate, epoch, steps)
                 if progress:
                     progress(epoch, self.epochs, loss)
         for network in self._networks():
@@ -270,22 +273,27 @@ class TrafficMDN(SceneGenerator):
         return model
 
 
-def _epoch(model: ConditionalMDN, x: np.ndarray, y: np.ndarray, batch_size: int, lr: float, epoch: int) -> float:
+def _epoch(model: ConditionalMDN, x: np.ndarray, y: np.ndarray, batch_size: int, lr: float, epoch: int,
+           min_steps: int = 0) -> float:
+    """One pass over the rows (more, until `min_steps` gradient steps); the mean loss of the last."""
     if not hasattr(model, "optimizer_"):
         model.optimizer_ = torch.optim.Adam(model.parameters(), lr=lr)
     model.train()
-    order = torch.randperm(len(x))
     xt, yt = torch.from_numpy(x.astype(np.float32)), torch.from_numpy(y.astype(np.float32))
-    total = 0.0
-    for start in range(0, len(x), batch_size):
-        idx = order[start : start + batch_size]
-        loss = -model.log_likelihood(xt[idx], yt[idx]).mean()
-        model.optimizer_.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-        model.optimizer_.step()
-        total += float(loss.detach()) * len(idx)
-    return total / len(x)
+    steps = 0
+    while True:
+        order, total = torch.randperm(len(x)), 0.0
+        for start in range(0, len(x), batch_size):
+            idx = order[start : start + batch_size]
+            loss = -model.log_likelihood(xt[idx], yt[idx]).mean()
+            model.optimizer_.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            model.optimizer_.step()
+            total += float(loss.detach()) * len(idx)
+            steps += 1
+        if steps >= min_steps:
+            return total / len(x)
 
 
 def assign_roles(agents: Agents, road: Road, wanted: list[str], rng: np.random.Generator) -> None:

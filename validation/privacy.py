@@ -66,15 +66,17 @@ def _nearest_apart(queries: np.ndarray, query_times: np.ndarray, reference: np.n
     return d.min(1)
 
 
-def membership_auc(synthetic: np.ndarray, members: np.ndarray, non_members: np.ndarray, *, seed: int,
-                   member_times: np.ndarray | None = None, non_member_times: np.ndarray | None = None,
-                   min_gap: int = 1, pairwise: Pairwise = euclidean, balance: bool = True) -> float:
-    """AUC of the distance attack; calibrated when the time keys of both real sets are given
-    (keys of members and non-members must never fall within `min_gap` of each other). With
-    `balance`, the larger side is subsampled to the smaller one's size; without, every record is
-    a query (the AUC does not depend on the class ratio, and more queries make it steadier)."""
-    from sklearn.metrics import roc_auc_score
+def membership_scores(synthetic: np.ndarray, members: np.ndarray, non_members: np.ndarray, *, seed: int,
+                      member_times: np.ndarray | None = None, non_member_times: np.ndarray | None = None,
+                      min_gap: int = 1, pairwise: Pairwise = euclidean, balance: bool = True
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distance attack's membership scores (higher: more likely a member), the true labels,
+    and which query each is: indices into `members` (label 1) or `non_members` (label 0).
 
+    Calibrated when the time keys of both real sets are given (keys of members and non-members
+    must never fall within `min_gap` of each other). With `balance`, the larger side is subsampled
+    to the smaller one's size; without, every record is a query (the AUC does not depend on the
+    class ratio, and more queries make it steadier)."""
     rng = np.random.default_rng(seed)
     if balance:
         n = min(len(members), len(non_members))
@@ -88,15 +90,35 @@ def membership_auc(synthetic: np.ndarray, members: np.ndarray, non_members: np.n
         typical = _nearest_apart(queries, times, members, member_times, min_gap, pairwise)
         scores = scores / np.maximum(typical, 1e-12)
     labels = np.concatenate([np.ones(len(mi)), np.zeros(len(oi))])
+    return scores, labels, np.concatenate([mi, oi])
+
+
+def membership_auc(synthetic: np.ndarray, members: np.ndarray, non_members: np.ndarray, *, seed: int,
+                   **attack) -> float:
+    """AUC of the distance attack (0.5: the attacker learns nothing); see `membership_scores`."""
+    from sklearn.metrics import roc_auc_score
+
+    scores, labels, _ = membership_scores(synthetic, members, non_members, seed=seed, **attack)
     return float(roc_auc_score(labels, scores))
 
 
-def auc_standard_error(auc: float, positives: int, negatives: int) -> float:
-    """Hanley & McNeil's (1982) standard error of an AUC from independent positives and negatives."""
-    q1, q2 = auc / (2 - auc), 2 * auc**2 / (1 + auc)
-    variance = (auc * (1 - auc) + (positives - 1) * (q1 - auc**2) + (negatives - 1) * (q2 - auc**2)) \
-        / max(positives * negatives, 1)
-    return float(np.sqrt(max(variance, 0.0)))
+def clustered_auc_error(scores: np.ndarray, labels: np.ndarray, clusters: np.ndarray, *, seed: int,
+                        rounds: int = 200) -> float:
+    """Standard error of an AUC by bootstrapping whole clusters (e.g. recordings, whose records
+    are not independent of each other); NaN with fewer than two clusters."""
+    from sklearn.metrics import roc_auc_score
+
+    names = np.unique(clusters)
+    if len(names) < 2:
+        return float("nan")
+    rng = np.random.default_rng(seed)
+    members = {name: np.flatnonzero(clusters == name) for name in names}
+    aucs = []
+    for _ in range(rounds):
+        rows = np.concatenate([members[name] for name in rng.choice(names, len(names))])
+        if 0 < labels[rows].sum() < len(rows):
+            aucs.append(roc_auc_score(labels[rows], scores[rows]))
+    return float(np.std(aucs, ddof=1)) if len(aucs) > 1 else float("nan")
 
 
 def memorization(synthetic: np.ndarray, train: np.ndarray, holdout: np.ndarray,

@@ -143,3 +143,16 @@ def test_sdv_idm_initial_states_leave_out_context_only_vehicles():
     marked = SceneSet(scenes.tracks.assign(context_only=controls), scenes.lanes, scenes.dt, scenes.recordings)
     first = scenes.tracks[scenes.tracks["step"] == 0]
     assert len(initial_rows(marked)) == (~controls[first.index]).sum() < len(initial_rows(scenes))
+
+
+def test_small_networks_take_at_least_the_gradient_steps_asked_for():
+    """traffic-mdn's per-vehicle networks see few rows; an epoch repeats passes until they have had
+    as many gradient steps as the per-step policy."""
+    from generators.traffic_mdn import ConditionalMDN, _epoch
+
+    model = ConditionalMDN(3, 2, 8, 2)
+    x, y = np.zeros((10, 3), np.float32), np.zeros((10, 2), np.float32)
+    _epoch(model, x, y, 4, 1e-3, 1)  # one pass: 3 batches
+    _epoch(model, x, y, 4, 1e-3, 2, min_steps=7)  # three passes: 9 batches
+    state = model.optimizer_.state[next(iter(model.parameters()))]
+    assert int(state["step"]) == 3 + 9

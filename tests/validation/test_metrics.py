@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from validation.privacy import auc_standard_error, closer_to_train_share, membership_auc
+from validation.privacy import closer_to_train_share, clustered_auc_error, membership_auc, membership_scores
 from validation.report import Metric, Report
 from validation.sequence_scores import discriminative_score, predictive_score
 
@@ -59,16 +59,28 @@ def test_calibrated_attack_ignores_atypical_non_members_but_catches_copies():
     assert membership_auc(members, members, non_members, seed=0, **times) > 0.95
 
 
-def test_unbalanced_attack_queries_every_record_and_its_error_matches_chance():
+def test_unbalanced_attack_queries_every_record():
     rng = np.random.default_rng(0)
-    members, non_members = rng.normal(size=(400, 3)), rng.normal(size=(100, 3))
-    # with every record a query the seed no longer matters
-    fixed = rng.normal(size=(500, 3))
-    assert membership_auc(fixed, members, non_members, seed=0, balance=False) == \
-        membership_auc(fixed, members, non_members, seed=1, balance=False)
-    assert membership_auc(fixed, members, non_members, seed=0) != membership_auc(fixed, members, non_members, seed=1)
-    # Hanley-McNeil at AUC 0.5 is the Mann-Whitney null: sqrt((n + m + 1) / (12 n m))
-    assert auc_standard_error(0.5, 400, 100) == pytest.approx(np.sqrt(501 / (12 * 400 * 100)), rel=0.01)
-    spread = np.std([membership_auc(rng.normal(size=(500, 3)), rng.normal(size=(400, 3)), rng.normal(size=(100, 3)),
-                                    seed=0, balance=False) for _ in range(60)])
-    assert 0.6 < spread / auc_standard_error(0.5, 400, 100) < 1.5
+    members, non_members, synthetic = rng.normal(size=(400, 3)), rng.normal(size=(100, 3)), rng.normal(size=(500, 3))
+    scores, labels, index = membership_scores(synthetic, members, non_members, seed=0, balance=False)
+    assert labels.sum() == 400 and len(labels) == 500 and sorted(index[labels == 0]) == list(range(100))
+    # with every record a query the seed no longer matters; balanced, it does
+    assert membership_auc(synthetic, members, non_members, seed=0, balance=False) == \
+        membership_auc(synthetic, members, non_members, seed=1, balance=False)
+    assert membership_auc(synthetic, members, non_members, seed=0) != membership_auc(synthetic, members, non_members,
+                                                                                     seed=1)
+
+
+def test_cluster_bootstrap_error_widens_when_records_come_in_clusters():
+    """Records of one cluster share an offset: the AUC then varies with the clusters drawn, which
+    the bootstrap over clusters sees and one over single records does not."""
+    rng = np.random.default_rng(0)
+    clusters = np.repeat(np.arange(10), 50)
+    labels = np.tile(np.r_[np.ones(40), np.zeros(10)], 10)
+    independent = rng.normal(size=500)
+    single = clustered_auc_error(independent, labels, np.arange(500), seed=0)
+    assert single == pytest.approx(np.sqrt(501 / (12 * 400 * 100)), rel=0.25)  # Mann-Whitney null spread
+    shifted = independent + np.where(labels == 1, rng.normal(size=10)[clusters], rng.normal(size=10)[clusters])
+    assert clustered_auc_error(shifted, labels, clusters, seed=0) > 2 * clustered_auc_error(shifted, labels,
+                                                                                           np.arange(500), seed=0)
+    assert np.isnan(clustered_auc_error(independent, labels, np.zeros(500), seed=0))

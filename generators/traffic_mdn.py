@@ -149,17 +149,25 @@ class TrafficMDN(SceneGenerator):
         with global_seed(self.random_state):
             self._build_networks()
             policy_data = ((rows.x - self.x_mean_) / self.x_std_, (rows.y - self.y_mean_) / self.y_std_)
-            insertion_data = (rows.insertion_x, (rows.insertion_y - self.ins_mean_) / self.ins_std_)
-            pace_data = (rows.pace_x, (rows.pace_y - self.pace_mean_) / self.pace_std_)
-            # The per-vehicle networks learn from far fewer rows than the per-step policy; they get
-            # as many gradient steps per epoch as it does, or they stay underfitted in short runs.
+            # The per-vehicle networks learn from far fewer rows than the per-step policy. They get
+            # as many gradient steps per epoch as it does, or they stay underfitted in short runs,
+            # and keep the epoch that did best on recordings they did not train on, or they learn
+            # single vehicles by heart.
+            rng = np.random.default_rng(self.random_state)
+            per_vehicle = [
+                EarlyStopped(self.inserter_, rows.insertion_x, (rows.insertion_y - self.ins_mean_) / self.ins_std_,
+                             validation_rows(rows.insertion_scene, scenes.recordings, rng)),
+                EarlyStopped(self.pacer_, rows.pace_x, (rows.pace_y - self.pace_mean_) / self.pace_std_,
+                             validation_rows(rows.pace_scene, scenes.recordings, rng))]
             steps = int(np.ceil(len(rows.x) / self.batch_size))
             for epoch in range(1, self.epochs + 1):
                 loss = _epoch(self.policy_, *policy_data, self.batch_size, self.learning_rate, epoch)
-                _epoch(self.inserter_, *insertion_data, min(self.batch_size, 128), self.learning_rate, epoch, steps)
-                _epoch(self.pacer_, *pace_data, min(self.batch_size, 128), self.learning_rate, epoch, steps)
+                for network in per_vehicle:
+                    network.epoch(min(self.batch_size, 128), self.learning_rate, epoch, steps)
                 if progress:
                     progress(epoch, self.epochs, loss)
+            for network in per_vehicle:
+                network.keep_best()
         for network in self._networks():
             network.eval()
         return self
@@ -273,6 +281,51 @@ class TrafficMDN(SceneGenerator):
         return model
 
 
+VALIDATION_SHARE = 0.15  # of the per-vehicle rows, whole recordings where there are several
+
+
+def validation_rows(row_scenes: np.ndarray, recordings: dict[int, str], rng: np.random.Generator) -> np.ndarray:
+    """Mask of the rows set aside to choose the best epoch: whole recordings, drawn until they
+    hold VALIDATION_SHARE of the rows (random rows when there is only one recording)."""
+    names = np.array([recordings.get(int(s), str(s)) for s in row_scenes])
+    unique = np.unique(names)
+    if len(unique) < 2:
+        return rng.random(len(names)) < VALIDATION_SHARE
+    mask = np.zeros(len(names), dtype=bool)
+    for name in rng.permutation(unique)[:-1]:  # never every recording
+        if mask.mean() >= VALIDATION_SHARE:
+            break
+        mask |= names == name
+    return mask
+
+
+class EarlyStopped:
+    """A network trained on some rows that remembers its parameters of the epoch with the best
+    likelihood on the others."""
+
+    def __init__(self, model: ConditionalMDN, x: np.ndarray, y: np.ndarray, validation: np.ndarray):
+        self.model, self.train = model, (x[~validation], y[~validation])
+        self.validation = (torch.from_numpy(x[validation].astype(np.float32)),
+                           torch.from_numpy(y[validation].astype(np.float32)))
+        self.best_loss, self.best_state, self.validation_losses = np.inf, None, []
+
+    def epoch(self, batch_size: int, lr: float, epoch: int, min_steps: int) -> None:
+        _epoch(self.model, *self.train, batch_size, lr, epoch, min_steps)
+        if not len(self.validation[0]):
+            return
+        self.model.eval()
+        with torch.no_grad():
+            loss = float(-self.model.log_likelihood(*self.validation).mean())
+        self.validation_losses.append(loss)
+        if loss < self.best_loss:
+            self.best_loss = loss
+            self.best_state = {k: v.clone() for k, v in self.model.state_dict().items()}
+
+    def keep_best(self) -> None:
+        if self.best_state is not None:
+            self.model.load_state_dict(self.best_state)
+
+
 def _epoch(model: ConditionalMDN, x: np.ndarray, y: np.ndarray, batch_size: int, lr: float, epoch: int,
            min_steps: int = 0) -> float:
     """One pass over the rows (more, until `min_steps` gradient steps); the mean loss of the last."""
@@ -327,6 +380,8 @@ class TrainingRows(NamedTuple):
     insertion_y: np.ndarray  # gap, speed, size, offset of vehicles as they appear
     pace_x: np.ndarray
     pace_y: np.ndarray  # each vehicle's mean speed over the scene less its speed when first seen
+    insertion_scene: np.ndarray  # the scene of each insertion row
+    pace_scene: np.ndarray  # the scene of each pace row
     entering: bool  # do vehicles enter during a scene at all (in some sources all are there from the start)?
     event_examples: dict[str, int]  # examples of each role the scenes show
 
@@ -341,7 +396,7 @@ def training_rows(scenes: SceneSet, horizon: int) -> TrainingRows:
     events = detect(scenes.tracks, scenes.dt)  # roles as the metrics see them: default smoothing
     conditions = scene_conditions(scenes).set_index("scene")
     pace = smooth.groupby(["scene", "agent"])["speed"].mean()
-    x_rows, y_rows, ins_x, ins_y, pace_x, pace_y = [], [], [], [], [], []
+    x_rows, y_rows, ins_x, ins_y, pace_x, pace_y, ins_scene, pace_scene = ([] for _ in range(8))
     dt = scenes.dt
     for scene, rows in smooth.groupby("scene"):
         road = Road.from_lane_table(scenes.lane_table(scene))
@@ -352,6 +407,7 @@ def training_rows(scenes: SceneSet, horizon: int) -> TrainingRows:
         scene_pace = pace.loc[scene]
         first_speed = rows[rows["learned"]].sort_values("step").groupby("agent")["speed"].first()
         pace_x.append(pace_context(first_speed.to_numpy(float), regime))
+        pace_scene.append(np.full(len(first_speed), scene))
         pace_y.append((scene_pace.reindex(first_speed.index) - first_speed).to_numpy(float)[:, None])
         for step, now in by_step.items():
             nxt, prev = by_step.get(step + horizon), by_step.get(step - horizon)
@@ -380,10 +436,12 @@ def training_rows(scenes: SceneSet, horizon: int) -> TrainingRows:
                 leader_speed = float(agents.speed[lead]) if lead >= 0 else None
                 gap = seen["lead_gap"][i] if lead >= 0 else road.length - agents.x[i] + 15
                 ins_x.append(insertion_context(int(seen["lane"][i]), len(road.centres), leader_speed, regime))
+                ins_scene.append(scene)
                 ins_y.append(insertion_target(gap, agents.speed[i], agents.length[i], agents.width[i], seen["offset"][i]))
     first_steps = smooth.groupby(["scene", "agent"])["step"].min()
     if not x_rows or len(ins_x) < 10:
         raise InputDataError("too little motion in the scenes to learn from; give longer or busier scenes")
     stack = lambda parts: np.vstack(parts).astype(np.float32)  # noqa: E731
     return TrainingRows(stack(x_rows), stack(y_rows), stack(ins_x), stack(ins_y), stack(pace_x), stack(pace_y),
+                        np.asarray(ins_scene, dtype=int), np.concatenate(pace_scene).astype(int),
                         bool((first_steps > 0).mean() > 0.01), {e: int((events["event"] == e).sum()) for e in ROLES})

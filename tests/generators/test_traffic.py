@@ -2,6 +2,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from generators.events import detect
 from generators.kinematics import LIMITS, derive, infeasible_tracks, step_kinematics
@@ -156,3 +157,28 @@ def test_small_networks_take_at_least_the_gradient_steps_asked_for():
     _epoch(model, x, y, 4, 1e-3, 2, min_steps=7)  # three passes: 9 batches
     state = model.optimizer_.state[next(iter(model.parameters()))]
     assert int(state["step"]) == 3 + 9
+
+
+def test_per_vehicle_networks_validate_on_whole_recordings_and_keep_their_best_epoch():
+    from generators.traffic_mdn import VALIDATION_SHARE, ConditionalMDN, EarlyStopped, validation_rows
+
+    rng = np.random.default_rng(0)
+    scenes = np.repeat(np.arange(8), 25)
+    recordings = {s: f"recording-{s // 2}" for s in range(8)}  # two scenes per recording
+    mask = validation_rows(scenes, recordings, rng)
+    held = {recordings[s] for s in scenes[mask]}
+    assert VALIDATION_SHARE <= mask.mean() < 1 and all(mask[[recordings[s] in held for s in scenes]])
+    alone = validation_rows(scenes, {s: "one" for s in range(8)}, rng)
+    assert 0 < alone.mean() < 0.3  # a single recording: random rows
+
+    x = rng.normal(size=(200, 3)).astype(np.float32)
+    y = (x[:, :2] + rng.normal(0, 0.5, size=(200, 2))).astype(np.float32)
+    torch.manual_seed(0)
+    network = EarlyStopped(ConditionalMDN(3, 2, 64, 3), x, y, mask)
+    for epoch in range(1, 30):
+        network.epoch(8, 1e-2, epoch, 0)  # a high rate on few rows: it overfits after a while
+    network.keep_best()
+    with torch.no_grad():
+        final = float(-network.model.log_likelihood(*network.validation).mean())
+    assert np.argmin(network.validation_losses) < len(network.validation_losses) - 1  # the last was not the best
+    assert final == pytest.approx(min(network.validation_losses))

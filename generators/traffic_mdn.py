@@ -329,6 +329,8 @@ class EarlyStopped:
 def _epoch(model: ConditionalMDN, x: np.ndarray, y: np.ndarray, batch_size: int, lr: float, epoch: int,
            min_steps: int = 0) -> float:
     """One pass over the rows (more, until `min_steps` gradient steps); the mean loss of the last."""
+    if not len(x):
+        return float("nan")
     if not hasattr(model, "optimizer_"):
         model.optimizer_ = torch.optim.Adam(model.parameters(), lr=lr)
     model.train()

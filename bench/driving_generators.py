@@ -125,8 +125,8 @@ def main() -> None:
             f"{r['sample_s']:.0f} ({r['scenes']}) | {r['eval_s']:.0f} | {r['peak_rss_mb']:.0f} | "
             f"{r['collision'][0]:.2%} ({r['collision'][1]:.2%}) | {r['off_road'][0]:.2%} ({r['off_road'][1]:.2%}) | "
             f"{r['infeasible'][0]:.2%} | {events} | {r['min_ade'][0]:.3f} / {r['min_fde'][0]:.3f} "
-            f"({r['min_ade'][1]:.3f} / {r['min_fde'][1]:.3f}) | {r['memorization']:.3f} | {r['mia_auc']:.3f} ± {r['mia_auc_error'] or float('nan'):.3f} | "
-            f"{r['mia_auc_recordings']:.3f} | "
+            f"({r['min_ade'][1]:.3f} / {r['min_fde'][1]:.3f}) | {r['memorization']:.3f} | "
+            f"{r['mia_auc']:.3f} ± {r['mia_auc_error'] or float('nan'):.3f} | {r['mia_auc_recordings']:.3f} | "
             f"{gate} | {missed} |")
     table = "\n".join(lines)
     pipeline = "" if timing is None else (

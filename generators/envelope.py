@@ -86,7 +86,6 @@ class Envelope:
         target = away * min(0.03, self.max_heading)
         return np.where(away != 0, (target - agents.heading) / 0.3, steered)
 
-
     def enter_within(self, inserter: Callable) -> Callable:
         """`inserter` (see generators/traffic.py), with every new vehicle no faster than lets it stop
         behind the leader it is placed behind."""

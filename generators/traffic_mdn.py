@@ -307,7 +307,7 @@ class EarlyStopped:
         self.model, self.train = model, (x[~validation], y[~validation])
         self.validation = (torch.from_numpy(x[validation].astype(np.float32)),
                            torch.from_numpy(y[validation].astype(np.float32)))
-        self.best_loss, self.best_state, self.validation_losses = np.inf, None, []
+        self.best_state, self.validation_losses = None, []
 
     def epoch(self, batch_size: int, lr: float, epoch: int, min_steps: int) -> None:
         _epoch(self.model, *self.train, batch_size, lr, epoch, min_steps)
@@ -316,10 +316,9 @@ class EarlyStopped:
         self.model.eval()
         with torch.no_grad():
             loss = float(-self.model.log_likelihood(*self.validation).mean())
-        self.validation_losses.append(loss)
-        if loss < self.best_loss:
-            self.best_loss = loss
+        if loss < min(self.validation_losses, default=np.inf):
             self.best_state = {k: v.clone() for k, v in self.model.state_dict().items()}
+        self.validation_losses.append(loss)
 
     def keep_best(self) -> None:
         if self.best_state is not None:

@@ -93,21 +93,24 @@ def membership_scores(synthetic: np.ndarray, members: np.ndarray, non_members: n
     return scores, labels, np.concatenate([mi, oi])
 
 
+def auc(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Area under the ROC curve of `scores` for binary `labels`."""
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(labels, scores))
+
+
 def membership_auc(synthetic: np.ndarray, members: np.ndarray, non_members: np.ndarray, *, seed: int,
                    **attack) -> float:
     """AUC of the distance attack (0.5: the attacker learns nothing); see `membership_scores`."""
-    from sklearn.metrics import roc_auc_score
-
     scores, labels, _ = membership_scores(synthetic, members, non_members, seed=seed, **attack)
-    return float(roc_auc_score(labels, scores))
+    return auc(scores, labels)
 
 
 def clustered_auc_error(scores: np.ndarray, labels: np.ndarray, clusters: np.ndarray, *, seed: int,
                         rounds: int = 200) -> float:
     """Standard error of an AUC by bootstrapping whole clusters (e.g. recordings, whose records
     are not independent of each other); NaN with fewer than two clusters."""
-    from sklearn.metrics import roc_auc_score
-
     names = np.unique(clusters)
     if len(names) < 2:
         return float("nan")
@@ -117,7 +120,7 @@ def clustered_auc_error(scores: np.ndarray, labels: np.ndarray, clusters: np.nda
     for _ in range(rounds):
         rows = np.concatenate([members[name] for name in rng.choice(names, len(names))])
         if 0 < labels[rows].sum() < len(rows):
-            aucs.append(roc_auc_score(labels[rows], scores[rows]))
+            aucs.append(auc(scores[rows], labels[rows]))
     return float(np.std(aucs, ddof=1)) if len(aucs) > 1 else float("nan")
 
 

@@ -23,7 +23,7 @@ from generators.events import detect
 from generators.kinematics import derive, infeasible_tracks
 from generators.scenes import SceneSet
 from validation.expectations import describe_failures, run_suite
-from validation.privacy import clustered_auc_error, membership_auc, membership_scores, memorization, \
+from validation.privacy import auc, clustered_auc_error, membership_auc, membership_scores, memorization, \
     memorization_limit
 from validation.report import Metric, Report, relative_threshold
 
@@ -123,8 +123,6 @@ MIN_CONTROL_TRACKS = 20  # fewer, and the membership AUC is too noisy to gate on
 
 def _privacy(report: Report, published: SceneSet, train: SceneSet, holdout: SceneSet, profile: DrivingProfile,
              rng: np.random.Generator, seed: int) -> None:
-    from sklearn.metrics import roc_auc_score
-
     t = profile.thresholds
     syn, _, _ = track_records(published)
     real, real_scene, control = track_records(train)
@@ -155,12 +153,12 @@ def _privacy(report: Report, published: SceneSet, train: SceneSet, holdout: Scen
     if len(controls) >= MIN_CONTROL_TRACKS:
         control_times = np.array([recording_ids[train.recordings[s]] for s in control_scene])
         scores, labels, index = membership_scores(syn, real, controls, **attack, non_member_times=control_times)
-        auc = float(roc_auc_score(labels, scores))
+        value = auc(scores, labels)
         recording = np.empty(len(labels), dtype=int)
         recording[labels == 1] = member_times[index[labels == 1]]
         recording[labels == 0] = control_times[index[labels == 0]]
         error = clustered_auc_error(scores, labels, recording, seed=seed)
-        report.add(Metric("membership_inference_auc", auc, "privacy", "<=", t.membership_auc_max, None,
+        report.add(Metric("membership_inference_auc", value, "privacy", "<=", t.membership_auc_max, None,
                           f"AUC of a calibrated distance attack telling learned training tracks ({len(real)}) from "
                           f"control vehicles' tracks of the same scenes, never learned ({len(controls)}); 0.5 ideal. "
                           f"Score: {calibrated}"))
@@ -172,8 +170,8 @@ def _privacy(report: Report, published: SceneSet, train: SceneSet, holdout: Scen
         report.add(Metric("membership_inference_auc", float("nan"), "privacy", "<=", t.membership_auc_max, None,
                           f"not measured, so not shown to hold: {len(controls)} whole-scene control tracks, fewer "
                           f"than {MIN_CONTROL_TRACKS}; raise control_fraction or give more or longer recordings"))
-    auc = membership_auc(syn, real, held, **attack,
-                         non_member_times=np.array([recording_ids[holdout.recordings[s]] for s in held_scene]))
-    report.add(Metric("membership_inference_auc[recordings]", auc, "privacy", baseline=None,
+    across = membership_auc(syn, real, held, **attack,
+                            non_member_times=np.array([recording_ids[holdout.recordings[s]] for s in held_scene]))
+    report.add(Metric("membership_inference_auc[recordings]", across, "privacy", baseline=None,
                       description="informational: the same attack with held-out recordings' tracks as non-members "
                                   f"({len(held)}); it also tells traffic periods apart, not only vehicles"))

@@ -6,9 +6,12 @@ window the way a drone or a roadside camera records (vehicles enter and leave th
 lane count and traffic density, so the set spans free flow to dense traffic.
 
 highway-env steers every vehicle exactly along its lane's centre line; real drivers wander within
-their lane. Each simulated vehicle therefore carries a lateral offset of its own, a slow
-Ornstein-Uhlenbeck process (stationary spread WANDER_STD, time constant WANDER_TIME), added to
-its recorded position and heading.
+their lane. Each simulated vehicle therefore carries a lateral offset of its own, added to its
+recorded position and heading. The offset is a critically damped second-order process driven by
+noise (stationary spread WANDER_STD, time scale WANDER_TIME): a driver drifts smoothly, with a
+lateral speed that changes gradually. A first-order (Ornstein-Uhlenbeck) offset would be a random
+walk at the recording's rate, a 10 Hz jitter of position and heading no real track shows, which
+any model of the tracks, and any predictor trained on them, would have to learn as signal.
 """
 from __future__ import annotations
 
@@ -68,10 +71,9 @@ def simulate_one(recording: str, lanes: int, spacing: float, seed: int) -> Scene
         vehicle.randomize_behavior()
         road.vehicles.append(vehicle)
     rows = []
-    wander: dict[int, float] = {}
+    wander: dict[int, LateralWander] = {}
     seen: list = []
     warm_up, record = int(WARM_UP_S / DT), int(RECORD_S / DT)
-    pull, kick = DT / WANDER_TIME, WANDER_STD * np.sqrt(2 * DT / WANDER_TIME)
     for step in range(warm_up + record):
         _spawn(road, network, lanes, spacing, rng)
         road.act()
@@ -84,12 +86,12 @@ def simulate_one(recording: str, lanes: int, spacing: float, seed: int) -> Scene
             if agent not in wander:
                 # ids are the agents' keys: keep every vehicle alive so no later one reuses an id
                 seen.append(vehicle)
-            before = wander.get(agent, rng.normal(0, WANDER_STD))
-            wander[agent] = after = before * (1 - pull) + kick * rng.normal()
+                wander[agent] = LateralWander(rng)
+            offset, lateral_speed = wander[agent].step(rng)
             x, y = vehicle.position
             if step >= warm_up and VIEW[0] <= x <= VIEW[1]:
-                drift = np.arctan2(after - before, max(float(vehicle.speed), 1.0) * DT)
-                rows.append((agent, step - warm_up, x - VIEW[0], (lanes - 1) * LANE_WIDTH - y + after,
+                drift = np.arctan2(lateral_speed, max(float(vehicle.speed), 1.0))
+                rows.append((agent, step - warm_up, x - VIEW[0], (lanes - 1) * LANE_WIDTH - y + offset,
                              -float(vehicle.heading) + drift, float(vehicle.speed), float(vehicle.LENGTH),
                              float(vehicle.WIDTH)))
     frame = pd.DataFrame(rows, columns=["agent", "step", "x", "y", "heading", "speed", "length", "width"])
@@ -100,6 +102,24 @@ def simulate_one(recording: str, lanes: int, spacing: float, seed: int) -> Scene
     frame = frame.assign(scene=0, lane=lane_of(frame["y"].to_numpy(), centres)[0])
     frame = frame.sort_values(["agent", "step"]).reset_index(drop=True)
     return SceneSet(frame[TRACK_COLUMNS], lane_table[LANE_COLUMNS], DT, {0: recording})
+
+
+class LateralWander:
+    """A driver's offset from the lane centre: o'' = -2w o' - w^2 o + noise with w = 2 / WANDER_TIME,
+    scaled so that o spreads WANDER_STD (the stationary variance of this process is
+    sigma^2 / (4 w^3)); its lateral speed then spreads WANDER_STD * w."""
+
+    def __init__(self, rng: np.random.Generator):
+        self.rate = 2.0 / WANDER_TIME
+        self.noise = WANDER_STD * np.sqrt(4 * self.rate**3)
+        self.offset = rng.normal(0, WANDER_STD)
+        self.speed = rng.normal(0, WANDER_STD * self.rate)
+
+    def step(self, rng: np.random.Generator) -> tuple[float, float]:
+        pull = -2 * self.rate * self.speed - self.rate**2 * self.offset
+        self.speed += pull * DT + self.noise * np.sqrt(DT) * rng.normal()
+        self.offset += self.speed * DT
+        return self.offset, self.speed
 
 
 def _spawn(road, network, lanes: int, spacing: float, rng: np.random.Generator) -> None:

@@ -117,3 +117,20 @@ def test_highway_env_simulates_recordings_seen_through_a_window():
     assert len(data.lane_table(0)) in (3, 4)
     with pytest.raises(InputDataError, match="number of recordings"):
         load_source(SourceSpec("highway-env", "many"))
+
+
+def test_simulated_drivers_wander_smoothly_within_their_lane():
+    """The lateral wander has the documented spread, and its speed changes gradually: no 10 Hz
+    jitter of position that a predictor would have to learn as signal."""
+    from domains.driving.simulation import DT, WANDER_STD, LateralWander
+
+    rng = np.random.default_rng(0)
+    drivers = [LateralWander(rng) for _ in range(200)]
+    offsets = np.array([[driver.step(rng)[0] for driver in drivers] for _ in range(1500)])
+    assert offsets.std() == pytest.approx(WANDER_STD, rel=0.15)
+    step_change = np.diff(offsets, axis=0)
+    # a first-order process with this spread and time scale moves ~0.07 m per step at random
+    assert step_change.std() < 0.03
+    # and the lateral speed is persistent (a random walk's consecutive steps are uncorrelated)
+    assert np.corrcoef(step_change[1:].ravel(), step_change[:-1].ravel())[0, 1] > 0.8
+    assert abs(offsets.mean()) < 0.1 and DT == pytest.approx(0.1)

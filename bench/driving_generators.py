@@ -2,6 +2,11 @@
 utility, privacy and cost, against the targets of the driving issue.
 
     python bench/driving_generators.py --profiles quick --generators traffic-mdn sdv-idm --pipeline
+    python bench/driving_generators.py --profiles quick full --generators traffic-mdn --seeds 5
+
+With `--seeds K` every pair is trained, sampled and scored with seeds SEED..SEED+K-1 (the split stays
+the same) and a summary shows each figure's mean and standard deviation over them, and how many
+seeds met every target: one training run is one draw from the model's seed-to-seed spread.
 
 The data is `commonroad:<shared data>/ngsim-commonroad/US101` (the folder beside the repository)
 unless `--source` says otherwise. Each (generator, profile) pair runs in a fresh process so its
@@ -12,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import os
 import platform
 import resource
@@ -54,7 +60,7 @@ def one(generator: str, profile_name: str, seed: int, source: str) -> dict:
     m = {x.name: x for x in report.metrics}
     pair = lambda name: (m[name].value, m[name].baseline) if name in m else (None, None)  # noqa: E731
     return {
-        "generator": generator, "profile": profile_name, "train_scenes": len(split.train),
+        "generator": generator, "profile": profile_name, "seed": seed, "train_scenes": len(split.train),
         "holdout_scenes": len(split.holdout), "fit_s": fit_s, "scenes": len(published), "sample_s": sample_s,
         "eval_s": eval_s, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "realism": {f: pair(f"realism_js[{f}]") for f in FEATURES}, "realism_score": pair("realism_score"),
@@ -86,11 +92,37 @@ def targets(r: dict) -> list[str]:
     return missed
 
 
+def seed_summary(rows: list[dict]) -> str:
+    """Mean ± standard deviation over seeds of each target's ratio, per generator and profile."""
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in rows:
+        groups.setdefault((r["generator"], r["profile"]), []).append(r)
+    spread = lambda values: f"{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}"  # noqa: E731
+    lines = [f"| generator | profile | seeds | {' | '.join(FEATURES)} | collisions % (holdout) | minADE ratio | "
+             "MIA AUC (controls) | seeds meeting every target |",
+             "|---|---|---:|" + "---:|" * (len(FEATURES) + 4)]
+    for (generator, profile), group in groups.items():
+        if len(group) < 2:
+            continue
+        ratios = " | ".join(spread([r["realism"][f][0] / r["realism"][f][1] for r in group]) for f in FEATURES)
+        collisions = spread([100 * r["collision"][0] for r in group])
+        utility = spread([r["min_ade"][0] / r["min_ade"][1] for r in group])
+        mia = " ± ".join(f"{x:.3f}" for x in (statistics.mean(r["mia_auc"] for r in group),
+                                              statistics.stdev(r["mia_auc"] for r in group)))
+        met = sum(not targets(r) for r in group)
+        lines.append(f"| {generator} | {profile} | {len(group)} | {ratios} | {collisions} "
+                     f"({100 * group[0]['collision'][1]:.2f}) | {utility} | {mia} | {met} of {len(group)} |")
+    return ("\nSpread over training seeds: mean ± standard deviation of each realism ratio (target at most "
+            "1.5), of the synthetic-to-real minADE ratio (target at most 1.15) and of the membership AUC "
+            "(target at most 0.55).\n\n" + "\n".join(lines) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profiles", nargs="+", default=["quick"])
     parser.add_argument("--generators", nargs="+", default=["traffic-mdn", "sdv-idm"])
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", type=int, default=1, help="train and sample with this many seeds from --seed on")
     parser.add_argument("--source", default=DEFAULT_SOURCE, help="scene source (default: NGSIM US-101)")
     parser.add_argument("--pipeline", action="store_true", help="also time one whole quick pipeline run")
     parser.add_argument("--one", nargs=2, metavar=("GENERATOR", "PROFILE"), help=argparse.SUPPRESS)
@@ -101,27 +133,31 @@ def main() -> None:
 
     shown = ["<default>" if a == DEFAULT_SOURCE else a for a in sys.argv[1:]]
     command = "python bench/driving_generators.py " + " ".join(shlex.quote(a) for a in shown)
-    rows = run_isolated(__file__, args.generators, args.profiles, ["--seed", str(args.seed), "--source", args.source])
+    rows = [row for seed in range(args.seed, args.seed + args.seeds)
+            for row in run_isolated(__file__, args.generators, args.profiles,
+                                    ["--seed", str(seed), "--source", args.source])]
+    rows.sort(key=lambda r: (args.profiles.index(r["profile"]), args.generators.index(r["generator"]), r["seed"]))
     timing = time_pipeline("driving", ["--source", args.source]) if args.pipeline else None
 
     realism_header = " | ".join(FEATURES)
-    lines = [f"| generator | profile | {realism_header} | combined |",
-             "|---|---|" + "---:|" * (len(FEATURES) + 1)]
+    lines = [f"| generator | profile | seed | {realism_header} | combined |",
+             "|---|---|---:|" + "---:|" * (len(FEATURES) + 1)]
     for r in rows:
         cells = " | ".join(f"{v:.3f} ({v / b:.2f}x)" for v, b in r["realism"].values())
         v, b = r["realism_score"]
-        lines.append(f"| {r['generator']} | {r['profile']} | {cells} | {v:.3f} ({v / b:.2f}x) |")
+        lines.append(f"| {r['generator']} | {r['profile']} | {r['seed']} | {cells} | {v:.3f} ({v / b:.2f}x) |")
     realism = "\n".join(lines)
-    lines = ["| generator | profile | train / holdout scenes | fit s | sample s (scenes) | eval s | peak RSS MB | "
+    lines = ["| generator | profile | seed | train / holdout scenes | fit s | sample s (scenes) | eval s | peak RSS MB | "
              "collisions (holdout) | off-road (holdout) | infeasible | events found | minADE / minFDE m (real-trained) | "
              "track memorization | MIA AUC (controls) | MIA AUC (held-out recordings, info) | gate | targets missed |",
-             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
+             "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
     for r in rows:
         events = f"{r['events']:.0%} of {r['asked']}" if r["asked"] else "not asked (no event requests)"
         gate = r["verdict"] + (f" ({', '.join(r['failures'])})" if r["failures"] else "")
         missed = ", ".join(targets(r)) or "none"
         lines.append(
-            f"| {r['generator']} | {r['profile']} | {r['train_scenes']} / {r['holdout_scenes']} | {r['fit_s']:.0f} | "
+            f"| {r['generator']} | {r['profile']} | {r['seed']} | {r['train_scenes']} / {r['holdout_scenes']} | "
+            f"{r['fit_s']:.0f} | "
             f"{r['sample_s']:.0f} ({r['scenes']}) | {r['eval_s']:.0f} | {r['peak_rss_mb']:.0f} | "
             f"{r['collision'][0]:.2%} ({r['collision'][1]:.2%}) | {r['off_road'][0]:.2%} ({r['off_road'][1]:.2%}) | "
             f"{r['infeasible'][0]:.2%} | {events} | {r['min_ade'][0]:.3f} / {r['min_fde'][0]:.3f} "
@@ -129,16 +165,19 @@ def main() -> None:
             f"{r['mia_auc']:.3f} ± {r['mia_auc_error'] or float('nan'):.3f} | {r['mia_auc_recordings']:.3f} | "
             f"{gate} | {missed} |")
     table = "\n".join(lines)
+    spread = seed_summary(rows) if args.seeds > 1 else ""
     pipeline = "" if timing is None else (
         f"\nWhole `synthpipe run driving --source commonroad:.../US101` (quick profile, fresh data home, Prefect "
         f"local mode): {timing[0]:.0f} s wall; it printed `{timing[1]}`.\n")
     print(realism)
     print()
     print(table)
+    print(spread)
     print(pipeline)
     write_section("driving", f"""## Traffic-scene generators on NGSIM US-101 (CommonRoad scenarios, 8 s scenes at 10 Hz)
 
-Produced by `{command}` on {os.cpu_count()} CPU cores ({platform.machine()}), seed {args.seed}.
+Produced by `{command}` on {os.cpu_count()} CPU cores ({platform.machine()}), training and sampling
+seed(s) {', '.join(map(str, range(args.seed, args.seed + args.seeds)))}.
 The split is by recording; both generators learn from the train scenes only.
 
 Realism: Jensen-Shannon distance of each feature's distribution to the real holdout, and (in
@@ -160,6 +199,7 @@ against held-out recordings' tracks is shown for information: it also tells traf
 apart, not only vehicles.
 
 {table}
+{spread}
 {pipeline}""")
 
 

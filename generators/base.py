@@ -35,6 +35,13 @@ class Generator(ABC):
         if not self.is_fitted:
             raise InputDataError(f"generator {self.name!r} is not fitted; call fit(data) first")
 
+    def _sequence_length(self, n: int, length: int | None) -> int:
+        """Checks of a sequence generator's `sample` call; the length to draw (the training
+        windows' unless given)."""
+        self._require_fitted()
+        check_sample_args(n, length)
+        return int(length or self.train_length_)
+
     @abstractmethod
     def fit(self, data: np.ndarray) -> "Generator":
         """Learn from real data; returns self."""
@@ -74,6 +81,16 @@ def check_sequences(data: Any, *, min_sequences: int = 2, min_length: int = 2) -
             f"need at least {min_sequences} sequences of {min_length} steps"
         )
     return array
+
+
+def read_json_state(path: Path | str) -> dict:
+    """The state a generator saved as JSON, or one clear error for a file that is not one."""
+    import json
+
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputDataError(f"cannot read generator file {path}: {exc}") from None
 
 
 def check_sample_args(n: int, length: int | None) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from generators.base import Generator, check_sample_args, check_sequences
+from generators.base import Generator, check_sequences
 from generators.seeding import best_device
 from synthpipe.errors import InputDataError
 
@@ -129,9 +129,7 @@ class MixtureDensityGRU(Generator):
 
     @torch.no_grad()
     def sample(self, n: int, *, seed: int, length: int | None = None) -> np.ndarray:
-        self._require_fitted()
-        check_sample_args(n, length)
-        length = int(length or self.train_length_)
+        length = self._sequence_length(n, length)
         net, f = self.network_, self.n_features_
         device = next(net.parameters()).device
         rng = torch.Generator(device="cpu").manual_seed(int(seed))

@@ -9,7 +9,7 @@ import cloudpickle
 import numpy as np
 import pandas as pd
 
-from generators.base import Generator, check_sample_args, check_sequences
+from generators.base import Generator, check_sequences
 from generators.seeding import global_seed
 from synthpipe.errors import InputDataError
 
@@ -65,9 +65,7 @@ class PARGenerator(Generator):
         return self
 
     def sample(self, n: int, *, seed: int, length: int | None = None) -> np.ndarray:
-        self._require_fitted()
-        check_sample_args(n, length)
-        length = int(length or self.train_length_)
+        length = self._sequence_length(n, length)
         # SDV's transformers keep their own random state that advances with every call: rewind it
         # so that the seed alone decides the sample.
         self.synthesizer_._data_processor.reset_sampling()

@@ -13,6 +13,8 @@ from synthpipe.errors import UnknownNameError, unknown
 _BUILTIN: dict[str, str] = {
     "mdn-gru": "generators.mdn_gru:MixtureDensityGRU",
     "par": "generators.par:PARGenerator",
+    "garch-t": "generators.garch:GARCHT",
+    "block-bootstrap": "generators.block_bootstrap:StationaryBlockBootstrap",
     "ddpm": "generators.diffusion:ClassConditionalDiffusion",
     "cvae": "generators.vae:VAEGenerator",
     "traffic-mdn": "generators.traffic_mdn:TrafficMDN",

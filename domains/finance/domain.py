@@ -12,7 +12,7 @@ from domains.finance import publishing
 from domains.finance.evaluation import evaluate, fit_codec
 from domains.finance.expectations import input_suite
 from domains.finance.profiles import PROFILES, FinanceProfile
-from domains.finance.sources import load_source
+from domains.finance.sources import ARCH_SERIES, load_source, parse_arch_series
 from domains.finance.windows import days, split_blocked, windows_of
 from synthpipe.errors import InputDataError
 from validation.expectations import describe_failures, run_suite
@@ -28,7 +28,10 @@ class FinanceDomain(Domain):
     default_schedule = "0 6 * * 2-6"  # after each US trading day
 
     def default_dataset_name(self, source: SourceSpec) -> str:
-        return "finance/markets" if source.kind == "arch" else super().default_dataset_name(source)
+        if source.kind != "arch":
+            return super().default_dataset_name(source)
+        series = parse_arch_series(source.location)
+        return "finance/markets" if series == ARCH_SERIES else "finance/" + "-".join(series)
 
     def load(self, source: SourceSpec, home: Path | None = None) -> pd.DataFrame:
         return load_source(source)

@@ -13,27 +13,43 @@ MAX_FILLED_GAP = 2  # consecutive missing days (or zero volumes) repaired by car
 MIN_ROWS = 500  # about two trading years: less cannot be split into blocks, holdout and windows
 
 
+ARCH_SERIES = ("sp500", "nasdaq", "vix", "wti")  # the daily market series the `arch` package ships
+
+
 def load_source(source: SourceSpec) -> pd.DataFrame:
     if source.kind == "arch":
-        require(not source.location, "the arch source takes no location; use plain 'arch'")
-        frame = load_arch()
+        frame = load_arch(parse_arch_series(source.location))
     else:
         require(bool(source.location), "give the CSV path as csv:PATH, e.g. csv:prices.csv")
         frame = load_csv(Path(source.location))
     return clean(frame, str(source))
 
 
-def load_arch() -> pd.DataFrame:
-    """S&P 500 and NASDAQ OHLCV, VIX and WTI from the `arch` package, on common trading days."""
-    from arch.data import nasdaq, sp500, vix, wti
+def parse_arch_series(location: str) -> tuple[str, ...]:
+    """`arch` alone means all four series; `arch:sp500,vix` picks some."""
+    if not location:
+        return ARCH_SERIES
+    chosen = tuple(name.strip().lower() for name in location.split(","))
+    unknown = [name for name in chosen if name not in ARCH_SERIES]
+    require(not unknown and len(set(chosen)) == len(chosen),
+            f"arch:{location}: the arch source offers {', '.join(ARCH_SERIES)} (comma-separated, each once), "
+            f"not {', '.join(unknown) or 'a repeated name'}")
+    return chosen
 
-    parts = [
-        sp500.load().add_prefix("SP500_"),
-        nasdaq.load().add_prefix("NASDAQ_"),
-        vix.load().rename(columns={"vix": "VIX"}),
-        wti.load().rename(columns={"DCOILWTICO": "WTI"}),
-    ]
-    frame = pd.concat(parts, axis=1, join="inner")
+
+def load_arch(series: tuple[str, ...] = ARCH_SERIES) -> pd.DataFrame:
+    """Daily series from the `arch` package on their common trading days: S&P 500 and NASDAQ
+    OHLCV (1999-2018), VIX (2014-2018) and WTI crude (1986-2018). A single equity index keeps its
+    own column names (Open ... Volume, as in the TimeGAN stock data); several get a prefix."""
+    import importlib
+
+    def one(name: str) -> pd.DataFrame:
+        frame = importlib.import_module(f"arch.data.{name}").load()
+        if name in ("vix", "wti"):
+            return frame.set_axis([name.upper()], axis=1)
+        return frame if len(series) == 1 else frame.add_prefix(f"{name.upper()}_")
+
+    frame = pd.concat([one(name) for name in series], axis=1, join="inner")
     frame.index.name = "date"
     return frame
 

@@ -13,6 +13,8 @@ from synthpipe.errors import InputDataError, UnknownNameError
 FAST = {
     "mdn-gru": {"epochs": 3, "hidden_size": 16},
     "par": {"epochs": 2},
+    "garch-t": {},
+    "block-bootstrap": {},
     "ddpm": {"epochs": 2, "widths": (8, 16), "batch_size": 16, "sample_steps": 4},
     "cvae": {"epochs": 2, "width": 8, "latent_dim": 4, "batch_size": 16},
     "traffic-mdn": {"epochs": 2, "hidden": 16, "components": 2, "max_tries": 2},

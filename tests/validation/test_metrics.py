@@ -47,6 +47,19 @@ def test_predictive_score_prefers_the_right_dynamics():
     assert predictive_score(walk, walk, seed=0, steps=200) < predictive_score(noise, walk, seed=0, steps=200)
 
 
+def test_timegan_forecast_of_the_last_feature_from_the_others():
+    """TimeGAN's predictive score forecasts only the last feature, from the other features' past:
+    data where it echoes the first feature teach the echo; data where it is unrelated do not."""
+    rng = np.random.default_rng(0)
+    lead = rng.random((400, 12, 1))
+    echo = np.concatenate([lead, np.roll(lead, 1, axis=1)], axis=2).astype(np.float32)
+    unrelated = np.concatenate([lead, rng.random((400, 12, 1))], axis=2).astype(np.float32)
+    score = lambda train: predictive_score(train, echo, seed=0, steps=300, target="last")  # noqa: E731
+    assert score(echo) < 0.6 * score(unrelated)
+    with pytest.raises(ValueError, match="'all' or 'last'"):
+        predictive_score(echo, echo, seed=0, steps=1, target="first")
+
+
 def test_calibrated_attack_ignores_atypical_non_members_but_catches_copies():
     rng = np.random.default_rng(0)
     members = rng.normal(size=(300, 4, 2))

@@ -21,6 +21,20 @@ def test_default_source_aligns_four_series(market_frame):
     assert len(data) > 1200
 
 
+def test_arch_source_picks_series_by_name():
+    sp500 = finance.load(finance.parse_source("arch:sp500"))
+    # one index keeps the TimeGAN stock data's own columns, over its whole history
+    assert list(sp500.columns) == ["Open", "High", "Low", "Close", "Adj Close", "Volume"] and len(sp500) > 5000
+    pair = finance.load(finance.parse_source("arch:sp500,wti"))
+    assert list(pair.columns) == ["SP500_Open", "SP500_High", "SP500_Low", "SP500_Close", "SP500_Adj Close",
+                                  "SP500_Volume", "WTI"]
+    assert finance.default_dataset_name(finance.parse_source("arch:sp500")) == "finance/sp500"
+    assert finance.default_dataset_name(finance.parse_source("arch")) == "finance/markets"
+    for bad in ("arch:gold", "arch:sp500,sp500"):
+        with pytest.raises(InputDataError, match="offers sp500, nasdaq, vix, wti"):
+            finance.load(finance.parse_source(bad))
+
+
 def test_valid_csv_loads(tmp_path):
     data = load(ohlcv_csv(tmp_path / "ok.csv"))
     assert list(data.columns) == ["Open", "High", "Low", "Close", "Volume"] and len(data) == 600

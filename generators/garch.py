@@ -21,7 +21,7 @@ from scipy import stats
 from generators.base import Generator, check_sequences, read_json_state
 from synthpipe.errors import InputDataError
 
-BURN_IN = 250  # steps simulated and dropped, so paths start from the stationary distribution
+BURN_IN = 250  # steps simulated and dropped, so paths forget their starting variance
 
 
 class GARCHT(Generator):
@@ -66,8 +66,9 @@ class GARCHT(Generator):
         rng = np.random.default_rng(seed)
         mu, omega, alpha, beta, nu = self.params_.T
         cholesky = np.linalg.cholesky(self.correlation_ + 1e-9 * np.eye(self.n_features_))
-        persistence = alpha + beta
-        variance = np.where(persistence < 1, omega / np.maximum(1 - persistence, 1e-6), 1.0) * np.ones((n, 1))
+        # Start from the sample variance (1: the features are standardised). Daily returns often fit
+        # alpha + beta ~ 1, where the model's own unconditional variance is infinite.
+        variance = np.ones((n, self.n_features_))
         shock = np.zeros((n, self.n_features_))
         out = np.empty((n, length, self.n_features_))
         for t in range(BURN_IN + length):

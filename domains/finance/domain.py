@@ -57,7 +57,8 @@ class FinanceDomain(Domain):
         return split_blocked(data, profile.holdout_fraction, profile.block, profile.window)
 
     def training_data(self, train: pd.DataFrame, profile: FinanceProfile, generator: str) -> np.ndarray:
-        return windows_of(train, fit_codec(train).encode, profile.train_window, profile.plan(generator).train_stride)[0]
+        plan = profile.plan(generator)
+        return windows_of(train, fit_codec(train).encode, plan.train_window or profile.train_window, plan.train_stride)[0]
 
     def sample_request(self, profile: FinanceProfile, train: pd.DataFrame, n: int | None,
                        generator: str | None = None) -> dict:

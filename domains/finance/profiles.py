@@ -30,6 +30,7 @@ class GeneratorPlan:
 
     params: dict = field(default_factory=dict)
     train_stride: int = 1
+    train_window: int | None = None  # the profile's unless given
 
 
 @dataclass(frozen=True)
@@ -54,12 +55,17 @@ class FinanceProfile:
         return replace(self, **overrides)
 
 
+# The series baselines lay their windows end to end: non-overlapping windows rebuild each block's
+# days once, in order; short ones leave few days of a block out.
+SERIES_BASELINES = {name: GeneratorPlan({}, train_stride=12, train_window=12) for name in ("garch-t", "block-bootstrap")}
+
 PROFILES = {
     "quick": FinanceProfile(
         name="quick",
         generators={
             "mdn-gru": GeneratorPlan({"hidden_size": 64, "n_components": 4, "epochs": 40}),
             "par": GeneratorPlan({"epochs": 16}, train_stride=4),
+            **SERIES_BASELINES,
         },
     ),
     "full": FinanceProfile(
@@ -74,6 +80,7 @@ PROFILES = {
             # training days more capacity buys leakage, not fidelity.
             "mdn-gru": GeneratorPlan({"hidden_size": 64, "n_components": 6, "epochs": 60}),
             "par": GeneratorPlan({"epochs": 128}, train_stride=2),
+            **SERIES_BASELINES,
         },
     ),
 }

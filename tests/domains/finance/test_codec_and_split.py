@@ -82,3 +82,15 @@ def test_every_profile_has_training_windows_on_the_default_data(market_frame, pr
     settings = finance.profile(profile)
     windows = finance.training_data(finance.split(market_frame, settings).train, settings, generator)
     assert len(windows) >= 50 and windows.shape[1] == settings.train_window
+
+
+@pytest.mark.parametrize("generator", ["garch-t", "block-bootstrap"])
+def test_series_baselines_get_each_training_day_once_in_order(market_frame, generator):
+    settings = finance.profile("quick")
+    split = finance.split(market_frame, settings)
+    windows = finance.training_data(split.train, settings, generator)
+    plan = settings.plan(generator)
+    assert plan.train_window == plan.train_stride == windows.shape[1]
+    rows = windows.reshape(-1, windows.shape[2])
+    assert len(np.unique(rows, axis=0)) == len(rows)  # no day twice
+    assert len(rows) > 0.8 * len(split.train)  # and few left out

@@ -1,0 +1,161 @@
+"""The measures of the finance record (bench/finance_record.py), kept apart from the gate's.
+
+* **TimeGAN protocol** (Yoon et al., 2019, and the papers that compare against it): 24-step
+  windows of the *price levels* in the source's own columns (for the S&P 500: Open, High, Low,
+  Close, Adj Close, Volume, as in the paper's stock data), min-max scaled per column, as many
+  synthetic windows as real ones; the discriminative and predictive scores with the paper's own
+  settings (`validation.sequence_scores.TIMEGAN`). Real windows are the training side's; the
+  predictive score forecasts real *holdout* windows, trained on synthetic (TSTR) or on real train
+  (the real-on-real baseline).
+* **Long paths**: stylized facts of daily close log returns over paths of a year and more, each as
+  a distance to the real history: Wasserstein (EMD) distance of 1- and 20-day returns in units of
+  the real standard deviation, mean |difference| of the autocorrelations of r, |r| and r^2 over
+  lags 1..100, of the leverage curve corr(r_t, |r_t+k|) over lags 1..20, and |difference| of the
+  Hill tail index of |r| (top 5 %).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from domains.base import Split
+from domains.finance.codec import PriceCodec
+from domains.finance.stylized_facts import pooled_corr
+from domains.finance.windows import days, segments, sub_windows, windows_of
+from validation.privacy import closer_to_train_share, membership_auc, memorization
+from validation.scaling import MinMax
+from validation.sequence_scores import TIMEGAN, discriminative_score, predictive_score
+
+ACF_LAGS = 100
+LEVERAGE_LAGS = 20
+LONG_HORIZON = 20  # days of the multi-day return distribution
+TAIL_SHARE = 0.05  # largest |r| used by the Hill estimator
+
+LONG_PATH_FACTS = ("emd_1d", "emd_20d", "acf_r", "acf_abs_r", "acf_r2", "leverage", "tail_index")
+
+
+# --- TimeGAN protocol ------------------------------------------------------------------------
+
+def level_windows(frames: list[pd.DataFrame], columns: list[str], length: int) -> np.ndarray:
+    """Stride-1 windows of `columns` within each frame: `(n, length, len(columns))`."""
+    windows = [np.stack([values[s : s + length] for s in range(len(values) - length + 1)])
+               for values in (frame[columns].to_numpy(np.float64) for frame in frames) if len(values) >= length]
+    return np.concatenate(windows)
+
+
+def synthetic_level_windows(published: pd.DataFrame, columns: list[str], length: int) -> np.ndarray:
+    """Every `length`-step window of each decoded synthetic path (paths of exactly `length` give one each)."""
+    frames = [part for _, part in published.sort_values(["sequence_id", "step"]).groupby("sequence_id", sort=True)]
+    return level_windows(frames, columns, length)
+
+
+def timegan_scores(split: Split, synthetic_published: pd.DataFrame, window: int, seed: int) -> dict[str, float]:
+    """Discriminative and predictive scores on price levels, and their real-data baselines."""
+    columns = PriceCodec.fit(days(split.train)).columns
+    train = level_windows(segments(split.train), columns, window)
+    holdout = level_windows(segments(split.holdout), columns, window)
+    synthetic = synthetic_level_windows(synthetic_published, columns, window)
+    scale = MinMax(train)
+    # A path that ran off (a heavy-tailed baseline's prices can) is pinned just outside the real
+    # range: the discriminator still sees it, and nothing overflows.
+    synthetic = np.clip(synthetic, scale.low - scale.span, scale.low + 2 * scale.span)
+    train, holdout, synthetic = scale(train), scale(holdout), scale(synthetic)
+    rng = np.random.default_rng(seed)
+    same = lambda x, n: x[rng.choice(len(x), min(n, len(x)), replace=False)]  # noqa: E731
+    n = min(len(train), len(synthetic))
+    return {
+        "discriminative": discriminative_score(train, same(synthetic, n), seed=seed, **TIMEGAN["discriminative"]),
+        "discriminative_real": discriminative_score(train, holdout, seed=seed, **TIMEGAN["discriminative"]),
+        "predictive": predictive_score(same(synthetic, n), holdout, seed=seed, **TIMEGAN["predictive"]),
+        "predictive_real": predictive_score(same(train, n), holdout, seed=seed, **TIMEGAN["predictive"]),
+        "windows": n,
+    }
+
+
+# --- long paths ------------------------------------------------------------------------------
+
+def acf_curve(r: np.ndarray, lags: int) -> np.ndarray:
+    """Pooled autocorrelation of `(n_paths, T)` series at lags 1..lags."""
+    return np.array([pooled_corr(r, r, k) for k in range(1, lags + 1)])
+
+
+def hill_tail_index(r: np.ndarray, share: float = TAIL_SHARE) -> float:
+    """Hill's estimator of the tail index of |r| from its largest `share` of values."""
+    tail = np.sort(np.abs(r).ravel())[::-1]
+    k = max(int(share * len(tail)), 10)
+    return float(1.0 / np.mean(np.log(tail[:k] / tail[k])))
+
+
+def horizon_returns(r: np.ndarray, horizon: int) -> np.ndarray:
+    """Non-overlapping `horizon`-day sums of daily log returns, pooled."""
+    usable = r.shape[1] // horizon * horizon
+    return r[:, :usable].reshape(len(r), -1, horizon).sum(-1).ravel()
+
+
+def long_path_facts(r: np.ndarray) -> dict:
+    """The curves and numbers the distances compare, for `(n_paths, T)` daily log returns."""
+    centred = r - r.mean()
+    return {
+        "r1": r.ravel(), "r20": horizon_returns(r, LONG_HORIZON), "std": float(r.std()),
+        "acf_r": acf_curve(r, ACF_LAGS), "acf_abs_r": acf_curve(np.abs(centred), ACF_LAGS),
+        "acf_r2": acf_curve(centred**2, ACF_LAGS),
+        "leverage": np.array([pooled_corr(r, np.abs(r), k) for k in range(1, LEVERAGE_LAGS + 1)]),
+        "tail_index": hill_tail_index(centred),
+    }
+
+
+def long_path_distances(synthetic: np.ndarray, real: np.ndarray) -> dict[str, float]:
+    """Distances between the facts of synthetic `(n, T)` and real `(m, T')` daily log returns."""
+    s, q = long_path_facts(synthetic), long_path_facts(real)
+    emd = lambda key, scale: stats.wasserstein_distance(s[key], q[key]) / scale  # noqa: E731
+    return {
+        "emd_1d": emd("r1", q["std"]),
+        "emd_20d": emd("r20", q["std"] * np.sqrt(LONG_HORIZON)),
+        **{key: float(np.mean(np.abs(s[key] - q[key]))) for key in ("acf_r", "acf_abs_r", "acf_r2", "leverage")},
+        "tail_index": abs(s["tail_index"] - q["tail_index"]),
+    }
+
+
+def real_return_series(data: pd.DataFrame, codec: PriceCodec) -> list[np.ndarray]:
+    """Each return column's whole real history as one `(1, T)` series of daily log returns."""
+    return [np.log(data[c].to_numpy(np.float64)[1:] / data[c].to_numpy(np.float64)[:-1])[None]
+            for c in codec.return_columns]
+
+
+def synthetic_return_series(paths: np.ndarray, codec: PriceCodec) -> list[np.ndarray]:
+    """Each return column's `(n, T)` log returns from encoded synthetic paths."""
+    names = codec.feature_names
+    return [paths[..., names.index(f"{c}:logret")].astype(np.float64) for c in codec.return_columns]
+
+
+def long_path_scores(paths: np.ndarray, data: pd.DataFrame, codec: PriceCodec) -> dict[str, float]:
+    """Each fact's distance averaged over the return columns (assets)."""
+    per_asset = [long_path_distances(s, r) for s, r in zip(synthetic_return_series(paths, codec),
+                                                           real_return_series(data, codec))]
+    return {fact: float(np.mean([d[fact] for d in per_asset])) for fact in LONG_PATH_FACTS}
+
+
+# --- privacy on the features the generators learn ---------------------------------------------
+
+def privacy_scores(split: Split, paths: np.ndarray, codec: PriceCodec, window: int, seed: int,
+                   max_windows: int = 20_000) -> dict[str, float]:
+    """On min-max scaled feature windows (every `window`-day stretch of the synthetic paths):
+    the share closer to a train than to a holdout window, the calibrated membership AUC, the
+    share closer to a training window than 95 % of holdout windows are (`memorized`, ~0.05 for
+    a generator that copies nothing) and the share that repeats a training window exactly
+    (`copied`: scaled distance below 1e-6, i.e. the same `window` days to float precision)."""
+    train, train_keys = windows_of(split.train, codec.encode, window)
+    holdout, holdout_keys = windows_of(split.holdout, codec.encode, window)
+    scale = MinMax(train)
+    train, holdout = scale(train), scale(holdout)
+    synthetic = scale(sub_windows(paths, window, 1))
+    if len(synthetic) > max_windows:
+        synthetic = synthetic[np.random.default_rng(seed).choice(len(synthetic), max_windows, replace=False)]
+    near = memorization(synthetic, train, holdout)
+    return {
+        "closer_to_train": closer_to_train_share(synthetic, train, holdout, seed=seed),
+        "membership_auc": membership_auc(synthetic, train, holdout, seed=seed, member_times=train_keys,
+                                         non_member_times=holdout_keys, min_gap=window),
+        "memorized": near["share"], "copied": float(np.mean(near["distance"] < 1e-6)),
+    }

@@ -1,0 +1,65 @@
+"""The finance record's measures respond to what they claim to measure."""
+import numpy as np
+import pytest
+
+from domains import get_domain
+from domains.finance.evaluation import fit_codec
+from domains.finance.record import (hill_tail_index, level_windows, long_path_distances, privacy_scores,
+                                    synthetic_level_windows)
+from domains.finance.windows import segments
+
+finance = get_domain("finance")
+
+
+def clustered(n_paths: int, length: int, seed: int) -> np.ndarray:
+    """Returns with slowly varying volatility (a log-volatility AR(1)) and t(4) shocks."""
+    rng = np.random.default_rng(seed)
+    log_vol = np.zeros((n_paths, length))
+    for t in range(1, length):
+        log_vol[:, t] = 0.98 * log_vol[:, t - 1] + 0.15 * rng.standard_normal(n_paths)
+    return 0.01 * np.exp(log_vol) * rng.standard_t(4, (n_paths, length)) / np.sqrt(2)
+
+
+def test_long_path_distances_are_small_for_the_same_process_and_see_what_differs():
+    real = clustered(1, 20_000, seed=0)
+    same = long_path_distances(clustered(200, 252, seed=1), real)
+    shuffled = long_path_distances(np.random.default_rng(2).permutation(clustered(200, 252, seed=1).ravel())
+                                   .reshape(200, 252), real)
+    assert same["acf_abs_r"] < 0.5 * shuffled["acf_abs_r"]  # shuffling destroys volatility clustering
+    assert same["acf_r2"] < shuffled["acf_r2"]
+    assert same["emd_1d"] == pytest.approx(shuffled["emd_1d"], abs=1e-9)  # ...but not the marginal
+    assert same["emd_1d"] < 0.1
+    wider = long_path_distances(2 * clustered(200, 252, seed=1), real)
+    assert wider["emd_1d"] > 4 * same["emd_1d"] and wider["emd_20d"] > 2 * same["emd_20d"]
+
+
+def test_hill_estimator_finds_the_tail_index_of_a_t_distribution():
+    sample = np.random.default_rng(0).standard_t(3, 200_000)
+    assert hill_tail_index(sample) == pytest.approx(3.0, abs=0.5)
+
+
+def test_level_windows_of_real_blocks_and_synthetic_paths(market_frame):
+    profile = finance.profile("quick")
+    split = finance.split(market_frame, profile)
+    columns = fit_codec(split.train).columns
+    windows = level_windows(segments(split.train), columns, 24)
+    expected = sum(len(part) - 23 for part in segments(split.train))
+    assert windows.shape == (expected, 24, len(columns)) and np.isfinite(windows).all()
+    paths = np.zeros((3, 24, len(fit_codec(split.train).feature_names)), dtype=np.float32)
+    published = finance.decode(paths, split.train, seed=0)
+    flat = synthetic_level_windows(published, columns, 24)
+    assert flat.shape == (3, 24, len(columns))
+    assert np.allclose(flat[:, 0], flat[:, -1])  # zero returns: every level stays where it started
+
+
+def test_privacy_scores_catch_replayed_history(market_frame):
+    profile = finance.profile("quick")
+    split = finance.split(market_frame, profile)
+    codec = fit_codec(split.train)
+    replay = finance.training_data(split.train, profile, "block-bootstrap")  # the training days themselves
+    copied = privacy_scores(split, replay, codec, 24, seed=0)
+    assert copied["copied"] > 0.9 and copied["memorized"] > 0.9 and copied["membership_auc"] > 0.7
+    rng = np.random.default_rng(0)
+    noise = rng.normal(replay.mean((0, 1)), replay.std((0, 1)), replay.shape).astype(np.float32)
+    fresh = privacy_scores(split, noise, codec, 24, seed=0)
+    assert fresh["copied"] == 0 and fresh["memorized"] < 0.2

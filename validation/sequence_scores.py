@@ -62,35 +62,47 @@ TIMEGAN = {
 @_one_thread()
 def discriminative_score(real: np.ndarray, synthetic: np.ndarray, *, seed: int, steps: int = 400,
                          repeats: int = 1, batch_size: int = 128, learning_rate: float = 1e-2,
-                         min_hidden: int = 4) -> float:
+                         min_hidden: int = 4, real_test: np.ndarray | None = None) -> float:
     """Mean over `repeats` of |accuracy - 0.5| of a held-out GRU real-vs-synthetic classifier
-    (`features // 2` units, at least `min_hidden`)."""
+    (`features // 2` units, at least `min_hidden`), on balanced classes.
+
+    By default each side is split 80/20 at random, as TimeGAN does. Overlapping windows of one
+    series then put near-copies of the test windows in the training set, and the classifier can
+    recognise real windows it has seen; given `real_test` (e.g. windows of other time blocks),
+    it is tested on those instead, so only what generalises counts."""
     torch = _torch()
     scores = []
     for r in range(repeats):
         rng = np.random.default_rng(seed + r)
-        n = min(len(real), len(synthetic))
-        x = np.concatenate([real[rng.choice(len(real), n, replace=False)],
-                            synthetic[rng.choice(len(synthetic), n, replace=False)]])
-        y = np.concatenate([np.ones(n), np.zeros(n)]).astype(np.float32)
-        order = rng.permutation(2 * n)
-        cut = int(0.8 * 2 * n)
-        train_idx, test_idx = order[:cut], order[cut:]
+        if real_test is None:
+            n = min(len(real), len(synthetic))
+            real_pick = real[rng.choice(len(real), n, replace=False)]
+            cut = int(0.8 * n)
+            real_train, real_held = real_pick[:cut], real_pick[cut:]
+        else:
+            n_held = min(len(real_test), len(synthetic) // 5)
+            real_held = real_test[rng.choice(len(real_test), n_held, replace=False)]
+            n_train = min(len(real), len(synthetic) - n_held)
+            real_train = real[rng.choice(len(real), n_train, replace=False)]
+        synthetic_pick = synthetic[rng.choice(len(synthetic), len(real_train) + len(real_held), replace=False)]
+        synthetic_train, synthetic_held = synthetic_pick[: len(real_train)], synthetic_pick[len(real_train):]
         torch.manual_seed(seed + r)
-        net = _gru_head(x.shape[2], max(x.shape[2] // 2, min_hidden), 1)
+        net = _gru_head(real.shape[2], max(real.shape[2] // 2, min_hidden), 1)
         optimizer = torch.optim.Adam(net.parameters(), lr=learning_rate)
-        xt, yt = torch.as_tensor(x), torch.as_tensor(y)
         loss_fn = torch.nn.BCEWithLogitsLoss()
+        x = torch.as_tensor(np.concatenate([real_train, synthetic_train]))
+        y = torch.as_tensor(np.repeat([1.0, 0.0], [len(real_train), len(synthetic_train)]).astype(np.float32))
         for _ in range(steps):
-            batch = torch.as_tensor(rng.choice(train_idx, min(batch_size, len(train_idx)), replace=False))
-            loss = loss_fn(net(xt[batch])[1].squeeze(-1), yt[batch])
+            batch = torch.as_tensor(rng.choice(len(x), min(batch_size, len(x)), replace=False))
+            loss = loss_fn(net(x[batch])[1].squeeze(-1), y[batch])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
         with torch.no_grad():
-            predicted = (net(xt[test_idx])[1].squeeze(-1) > 0).float()
-        accuracy = (predicted == yt[test_idx]).float().mean().item()
-        scores.append(abs(accuracy - 0.5))
+            x_held = torch.as_tensor(np.concatenate([real_held, synthetic_held]))
+            predicted = (net(x_held)[1].squeeze(-1) > 0).numpy()
+        truth = np.repeat([True, False], [len(real_held), len(synthetic_held)])
+        scores.append(abs(float(np.mean(predicted == truth)) - 0.5))
     return float(np.mean(scores))
 
 

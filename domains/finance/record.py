@@ -7,6 +7,10 @@
   settings (`validation.sequence_scores.TIMEGAN`). Real windows are the training side's; the
   predictive score forecasts real *holdout* windows, trained on synthetic (TSTR) or on real train
   (the real-on-real baseline).
+  TimeGAN splits stride-1 windows of one series at random, so its discriminator is tested on
+  near-copies of windows it trained on, and new real days (the holdout) "fail" it. With
+  `discriminative_blocked` the classifier learns from half of the training blocks and is tested
+  on the other half, so it must tell real from synthetic by what generalises.
 * **Long paths**: stylized facts of daily close log returns over paths of a year and more, each as
   a distance to the real history: Wasserstein (EMD) distance of 1- and 20-day returns in units of
   the real standard deviation, mean |difference| of the autocorrelations of r, |r| and r^2 over
@@ -53,7 +57,8 @@ def synthetic_level_windows(published: pd.DataFrame, columns: list[str], length:
 def timegan_scores(split: Split, synthetic_published: pd.DataFrame, window: int, seed: int) -> dict[str, float]:
     """Discriminative and predictive scores on price levels, and their real-data baselines."""
     columns = PriceCodec.fit(days(split.train)).columns
-    train = level_windows(segments(split.train), columns, window)
+    blocks = segments(split.train)
+    train = level_windows(blocks, columns, window)
     holdout = level_windows(segments(split.holdout), columns, window)
     synthetic = synthetic_level_windows(synthetic_published, columns, window)
     scale = MinMax(train)
@@ -61,12 +66,18 @@ def timegan_scores(split: Split, synthetic_published: pd.DataFrame, window: int,
     # range: the discriminator still sees it, and nothing overflows.
     synthetic = np.clip(synthetic, scale.low - scale.span, scale.low + 2 * scale.span)
     train, holdout, synthetic = scale(train), scale(holdout), scale(synthetic)
+    seen, unseen = (scale(level_windows(blocks[first::2], columns, window)) for first in (0, 1))
     rng = np.random.default_rng(seed)
     same = lambda x, n: x[rng.choice(len(x), min(n, len(x)), replace=False)]  # noqa: E731
     n = min(len(train), len(synthetic))
+    discriminative = lambda real, other, **test: discriminative_score(  # noqa: E731
+        real, other, seed=seed, **TIMEGAN["discriminative"], **test)
     return {
-        "discriminative": discriminative_score(train, same(synthetic, n), seed=seed, **TIMEGAN["discriminative"]),
-        "discriminative_real": discriminative_score(train, holdout, seed=seed, **TIMEGAN["discriminative"]),
+        "discriminative": discriminative(train, same(synthetic, n)),
+        "discriminative_real": discriminative(train, holdout),
+        # tested on real windows of training blocks the classifier did not learn from
+        "discriminative_blocked": discriminative(seen, same(synthetic, n), real_test=unseen),
+        "discriminative_blocked_real": discriminative(seen, holdout, real_test=unseen),
         "predictive": predictive_score(same(synthetic, n), holdout, seed=seed, **TIMEGAN["predictive"]),
         "predictive_real": predictive_score(same(train, n), holdout, seed=seed, **TIMEGAN["predictive"]),
         "windows": n,

@@ -40,6 +40,13 @@ def test_discriminative_score_tells_apart_only_what_differs(data):
     assert discriminative_score(real, other * 0.3, seed=0, steps=150) > 0.3
 
 
+def test_discriminative_score_tested_on_other_real_windows(data):
+    real, other = data
+    unseen = np.random.default_rng(5).random((100, 8, 3)).astype(np.float32)
+    assert discriminative_score(real, other, seed=0, steps=150, real_test=unseen) < 0.15
+    assert discriminative_score(real, other * 0.3, seed=0, steps=150, real_test=unseen) > 0.3
+
+
 def test_predictive_score_prefers_the_right_dynamics():
     rng = np.random.default_rng(0)
     walk = np.clip(0.5 + np.cumsum(rng.normal(0, 0.03, (300, 12, 2)), axis=1), 0, 1).astype(np.float32)

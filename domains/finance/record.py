@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from domains.base import Split
+from domains.base import Split, require
 from domains.finance.codec import PriceCodec
 from domains.finance.stylized_facts import pooled_corr
 from domains.finance.windows import days, segments, sub_windows, windows_of
@@ -156,6 +156,8 @@ def privacy_scores(split: Split, paths: np.ndarray, codec: PriceCodec, window: i
     share closer to a training window than 95 % of holdout windows are (`memorized`, ~0.05 for
     a generator that copies nothing) and the share that repeats a training window exactly
     (`copied`: scaled distance below 1e-6, i.e. the same `window` days to float precision)."""
+    require(paths.shape[1] >= window, f"synthetic paths of {paths.shape[1]} days are shorter than the "
+                                      f"{window}-day window the privacy checks compare")
     train, train_keys = windows_of(split.train, codec.encode, window)
     holdout, holdout_keys = windows_of(split.holdout, codec.encode, window)
     scale = MinMax(train)

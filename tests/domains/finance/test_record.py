@@ -3,10 +3,11 @@ import numpy as np
 import pytest
 
 from domains import get_domain
+from synthpipe.errors import InputDataError
 from domains.finance.evaluation import fit_codec
 from domains.finance.record import (hill_tail_index, level_windows, long_path_distances, privacy_scores,
                                     synthetic_level_windows)
-from domains.finance.windows import segments
+from domains.finance.windows import segments, windows_of
 
 finance = get_domain("finance")
 
@@ -56,10 +57,12 @@ def test_privacy_scores_catch_replayed_history(market_frame):
     profile = finance.profile("quick")
     split = finance.split(market_frame, profile)
     codec = fit_codec(split.train)
-    replay = finance.training_data(split.train, profile, "block-bootstrap")  # the training days themselves
+    replay = windows_of(split.train, codec.encode, 48, 48)[0]  # the training days themselves
     copied = privacy_scores(split, replay, codec, 24, seed=0)
     assert copied["copied"] > 0.9 and copied["memorized"] > 0.9 and copied["membership_auc"] > 0.7
     rng = np.random.default_rng(0)
     noise = rng.normal(replay.mean((0, 1)), replay.std((0, 1)), replay.shape).astype(np.float32)
     fresh = privacy_scores(split, noise, codec, 24, seed=0)
     assert fresh["copied"] == 0 and fresh["memorized"] < 0.2
+    with pytest.raises(InputDataError, match="shorter than the 24-day window"):
+        privacy_scores(split, replay[:, :12], codec, 24, seed=0)

@@ -52,7 +52,7 @@ def one(dataset: str, config: str, seed: int, long_paths: int, long_length: int,
     from domains import get_domain
     from domains.finance.evaluation import fit_codec
     from domains.finance.record import long_path_scores, privacy_scores, timegan_scores
-    from domains.finance.windows import days
+    from domains.finance.windows import days, segments
 
     name, profile_name, overrides, cap = CONFIGS[config]
     finance = get_domain("finance")
@@ -67,7 +67,7 @@ def one(dataset: str, config: str, seed: int, long_paths: int, long_length: int,
     model.fit(train)
     fit_s = time.perf_counter() - start
 
-    n_windows = sum(max(len(days(part)) - profile.window + 1, 0) for _, part in split.train.groupby("segment"))
+    n_windows = sum(max(len(part) - profile.window + 1, 0) for part in segments(split.train))
     n_windows = min(n_windows, cap or n_windows)
     windows = model.sample(n_windows, seed=seed, length=profile.window)
     scores = timegan_scores(split, finance.decode(windows, split.train, seed), profile.window, seed)

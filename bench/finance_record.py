@@ -48,6 +48,8 @@ FACTS = ("emd_1d", "emd_20d", "acf_r", "acf_abs_r", "acf_r2", "leverage", "tail_
 
 
 def one(dataset: str, config: str, seed: int, long_paths: int, long_length: int, cost_paths: int) -> dict:
+    import torch
+
     import generators
     from domains import get_domain
     from domains.finance.evaluation import fit_codec
@@ -84,6 +86,7 @@ def one(dataset: str, config: str, seed: int, long_paths: int, long_length: int,
         "long": long_path_scores(long, days(data), codec), "long_paths": [n_long, long_length],
         "privacy": privacy_scores(split, long, codec, profile.window, seed),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "torch_threads": torch.get_num_threads(),
     }
 
 
@@ -165,22 +168,26 @@ def main() -> None:
     parser.add_argument("--rows", default=str(HERE / "finance_record_rows.jsonl"),
                         help="every finished run is appended here as one JSON line")
     parser.add_argument("--from-rows", action="store_true", help="only tabulate the rows file")
+    parser.add_argument("--append", action="store_true",
+                        help="keep the rows file's earlier runs and tabulate them with the new ones")
     parser.add_argument("--one", nargs=2, metavar=("DATASET", "CONFIG"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(one(*args.one, args.seed, args.long_paths, args.long_length, args.cost_paths)))
         return
-    if args.from_rows:
-        rows = [json.loads(line) for line in Path(args.rows).read_text().splitlines() if line.strip()]
-    else:
+    if not (args.from_rows or args.append):
         Path(args.rows).unlink(missing_ok=True)
-        rows = run_all(args)
+    if not args.from_rows:
+        run_all(args)
+    rows = [json.loads(line) for line in Path(args.rows).read_text().splitlines() if line.strip()]
     text = tables(rows)
     print(text)
-    command = "python bench/finance_record.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    provenance = "`python bench/finance_record.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]) + "`"
+    if args.append or args.from_rows:
+        provenance += f", tabulating every row kept in `{Path(args.rows).name}` (each names its own run)"
     write_section("finance-record", f"""## The finance record: TimeGAN protocol, long paths, privacy, cost
 
-Produced by `{command}` on {os.cpu_count()} CPU cores ({platform.machine()}), OMP_NUM_THREADS
+Produced by {provenance} on {os.cpu_count()} CPU cores ({platform.machine()}), OMP_NUM_THREADS
 {os.environ.get("OMP_NUM_THREADS", "unset")}; mean ± standard deviation over training seeds. Discriminative and predictive scores follow the TimeGAN paper's
 protocol and settings on 24-day windows of price levels (domains/finance/record.py); "blocked"
 tests the discriminator on real windows of training blocks it did not learn from. Published

@@ -26,7 +26,7 @@ from scipy import stats
 from domains.base import Split, require
 from domains.finance.codec import PriceCodec
 from domains.finance.stylized_facts import pooled_corr
-from domains.finance.windows import days, segments, sub_windows, windows_of
+from domains.finance.windows import days, segments, sliding_windows, sub_windows, windows_of
 from validation.privacy import closer_to_train_share, membership_auc, memorization
 from validation.scaling import MinMax
 from validation.sequence_scores import TIMEGAN, discriminative_score, predictive_score
@@ -43,9 +43,8 @@ LONG_PATH_FACTS = ("emd_1d", "emd_20d", "acf_r", "acf_abs_r", "acf_r2", "leverag
 
 def level_windows(frames: list[pd.DataFrame], columns: list[str], length: int) -> np.ndarray:
     """Stride-1 windows of `columns` within each frame: `(n, length, len(columns))`."""
-    windows = [np.stack([values[s : s + length] for s in range(len(values) - length + 1)])
-               for values in (frame[columns].to_numpy(np.float64) for frame in frames) if len(values) >= length]
-    return np.concatenate(windows)
+    return np.concatenate([sliding_windows(frame[columns].to_numpy(np.float64), length)
+                           for frame in frames if len(frame) >= length])
 
 
 def synthetic_level_windows(published: pd.DataFrame, columns: list[str], length: int) -> np.ndarray:

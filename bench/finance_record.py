@@ -90,6 +90,13 @@ def one(dataset: str, config: str, seed: int, long_paths: int, long_length: int,
     }
 
 
+def this_run() -> str:
+    """The command line of this run, as each of its rows records it."""
+    threads = os.environ.get("OMP_NUM_THREADS")
+    return (f"OMP_NUM_THREADS={threads} " if threads else "") + "python bench/finance_record.py " + \
+        " ".join(shlex.quote(a) for a in sys.argv[1:])
+
+
 def run_all(args) -> list[dict]:
     rows = []
     for dataset in args.datasets:
@@ -103,7 +110,7 @@ def run_all(args) -> list[dict]:
                 if out.returncode != 0:
                     print(out.stderr[-3000:], file=sys.stderr)
                     continue
-                rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+                rows.append(dict(json.loads(out.stdout.strip().splitlines()[-1]), run=this_run()))
                 with open(args.rows, "a") as handle:  # a long run keeps what it has if stopped
                     handle.write(json.dumps(rows[-1]) + "\n")
     return rows
@@ -182,13 +189,16 @@ def main() -> None:
     rows = [json.loads(line) for line in Path(args.rows).read_text().splitlines() if line.strip()]
     text = tables(rows)
     print(text)
-    provenance = "`python bench/finance_record.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]) + "`"
-    if args.append or args.from_rows:
-        provenance += f", tabulating every row kept in `{Path(args.rows).name}` (each names its own run)"
+    # A row may carry a note on how it ran (e.g. that another job shared the cores).
+    runs = "\n".join(f"- `{run}`" + (f" ({note})" if note else "")
+                      for run, note in dict.fromkeys((r.get("run", "not recorded"), r.get("run_note")) for r in rows))
     write_section("finance-record", f"""## The finance record: TimeGAN protocol, long paths, privacy, cost
 
-Produced by {provenance} on {os.cpu_count()} CPU cores ({platform.machine()}), OMP_NUM_THREADS
-{os.environ.get("OMP_NUM_THREADS", "unset")}; mean ± standard deviation over training seeds. Discriminative and predictive scores follow the TimeGAN paper's
+Produced on {os.cpu_count()} CPU cores ({platform.machine()}) by these runs, each row of
+`{Path(args.rows).name}` naming its own:
+{runs}
+
+Mean ± standard deviation over training seeds. Discriminative and predictive scores follow the TimeGAN paper's
 protocol and settings on 24-day windows of price levels (domains/finance/record.py); "blocked"
 tests the discriminator on real windows of training blocks it did not learn from. Published
 on the TimeGAN stock data, discriminative: TimeGAN 0.102, TimeVAE 0.145, Diffusion-TS 0.067.

@@ -5,14 +5,17 @@ from validation.report import Report
 
 
 def render_card(*, title: str, summary: str, context: dict, report: Report, data_section: str,
-                figures: list[tuple[str, str]], limitations: list[str]) -> str:
-    """Markdown card: what it is, how it was made, how good it is, what it must not be used for."""
+                figures: list[tuple[str, str]], limitations: list[str], conditions: str = "") -> str:
+    """Markdown card: what it is, how it was made, how good it is, what it must not be used for.
+
+    `conditions`, when given, is a section on what the data was conditioned on (e.g. a regime)."""
     made = [
         f"- **domain / dataset**: `{context['dataset']}`",
         f"- **source**: `{context['source']}` (fingerprint `{context['source_fingerprint'][:16]}…`)",
         f"- **split**: {context['split']}",
         f"- **generator**: `{context['generator']}` with parameters `{context['generator_params']}`",
         f"- **profile / seed**: `{context['profile']}` / `{context['seed']}`",
+        *([f"- **regime**: `{context['regime']}`"] if context.get("regime") else []),
         f"- **code version**: `{context['code_version']}`; Prefect flow run `{context.get('flow_run_id') or '—'}`",
     ]
     privacy = [m for m in report.metrics if m.group == "privacy"]
@@ -35,7 +38,7 @@ Gate verdict: **{report.verdict}**. Each metric is shown beside its real-vs-real
 train against real holdout) where one exists.
 
 {report.to_markdown()}
-
+{conditions}
 ## Privacy record
 {attacks}
 

@@ -104,6 +104,23 @@ class Domain(ABC):
     def decode(self, synthetic: Any, train: Any, seed: int) -> Any:
         """Turn generator output into the published form (source units and columns)."""
 
+    def parse_regime(self, text: str) -> Any:
+        """A regime to generate scenarios of (`--regime`); domains without regimes refuse it."""
+        raise InputDataError(f"the {self.name} domain has no regimes to ask for; --regime applies to finance")
+
+    def sample(self, model: Any, split: Split, request: dict, seed: int, regime: str | None = None,
+               progress=None) -> tuple[Any, Any]:
+        """Synthetic data drawn from a fitted generator, and its published form."""
+        if regime:
+            self.parse_regime(regime)
+        synthetic = model.sample(seed=seed, **request)
+        return synthetic, self.decode(synthetic, split.train, seed)
+
+    def reference(self, split: Split, profile, regime: str | None = None) -> Split:
+        """The real data the fidelity of a regime's scenarios is judged against (passed to
+        `evaluate` as `reference`); domains without regimes never get one."""
+        return split
+
     @abstractmethod
     def evaluate(self, split: Split, synthetic: Any, published: Any, profile, seed: int) -> Report:
         """Fidelity, privacy and output-suite metrics, each with its threshold and baseline."""

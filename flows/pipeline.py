@@ -1,6 +1,7 @@
 """The pipeline flow: load -> check -> split -> train -> sample -> validate -> gate -> publish."""
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -16,15 +17,24 @@ from flows.provenance import code_version, flow_run_id
 @flow(name="synthpipe-pipeline", flow_run_name="{domain}-{profile}-seed{seed}", log_prints=True)
 def pipeline(domain: str = "finance", source: str | None = None, generator: str | None = None,
              profile: str = "quick", seed: int = 0, home: str | None = None, dataset: str | None = None,
-             n_sequences: int | None = None) -> dict:
-    """Train a generator on real data and publish its synthetic dataset if it passes the gate."""
+             n_sequences: int | None = None, regime: str | None = None) -> dict:
+    """Train a generator on real data and publish its synthetic dataset if it passes the gate.
+
+    With `regime`, the generator (trained on all the data) is asked for scenarios of that regime
+    only, and they are judged against the real periods of that regime."""
     spec = get_domain(domain)
     source_spec = spec.parse_source(source)
+    if regime:
+        spec.parse_regime(regime)  # a malformed or unsupported regime fails before any work
     generator = generator or spec.default_generator
     plan = spec.profile(profile).plan(generator)
     generators.get_generator_class(generator)  # an unknown name fails before any work
     params = dict(plan.params, random_state=seed)
-    dataset = parse_ref(dataset or spec.default_dataset_name(source_spec)).dataset
+    if not dataset:
+        dataset = spec.default_dataset_name(source_spec)
+        if regime:  # scenarios of a regime are their own dataset, not a version of the plain one
+            dataset += "-" + re.sub(r"[^a-z0-9]+", "-", regime.lower()).strip("-")
+    dataset = parse_ref(dataset).dataset
     home_path = Path(home).resolve() if home else default_home()
     run_id = flow_run_id() or "local"
     work = home_path / "work" / run_id
@@ -39,13 +49,16 @@ def pipeline(domain: str = "finance", source: str | None = None, generator: str 
         model = tasks.train_generator(*train_args)
         if not Path(model).is_file():  # a cached result whose model file was deleted since
             model = tasks.train_generator.with_options(refresh_cache=True)(*train_args)
-        samples = tasks.sample_synthetic(domain, generator, model, split_paths, profile, seed, str(work), n_sequences)
-        report_path = tasks.validate(domain, split_paths, samples, profile, seed, str(work))
+        samples = tasks.sample_synthetic(domain, generator, model, split_paths, profile, seed, str(work), n_sequences,
+                                         regime)
+        report_path = tasks.validate(domain, split_paths, samples, profile, seed, str(work), regime)
         context = {
             "source": str(source_spec), "source_fingerprint": real["fingerprint"], "split": split_paths["description"],
             "generator": generator, "generator_params": params, "profile": profile, "seed": seed,
             "code_version": code_version(), "flow_run_id": None if run_id == "local" else run_id,
         }
+        if regime:
+            context["regime"] = regime
         if tasks.gate(report_path):
             result = tasks.publish(domain, dataset, split_paths, samples, report_path, context, str(home_path))
         else:

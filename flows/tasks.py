@@ -89,22 +89,31 @@ def train_generator(domain_name: str, split_paths: dict, fingerprint: str, gener
 
 @task(cache_policy=NO_CACHE)
 def sample_synthetic(domain_name: str, generator: str, model_path: str, split_paths: dict, profile: str,
-                     seed: int, work: str, n_sequences: int | None = None) -> dict:
+                     seed: int, work: str, n_sequences: int | None = None, regime: str | None = None) -> dict:
     domain = get_domain(domain_name)
-    train = store.load_split(split_paths).train
-    request = domain.sample_request(domain.profile(profile), train, n_sequences, generator)
-    synthetic = generators.load(generator, model_path).sample(seed=seed, **request)
-    published = domain.decode(synthetic, train, seed)
-    get_run_logger().info("sampled %s", domain.describe(published))
+    split = store.load_split(split_paths)
+    logger = get_run_logger()
+    request = domain.sample_request(domain.profile(profile), split.train, n_sequences, generator)
+
+    def progress(kept: int, wanted: int, drawn: int) -> None:
+        logger.info("regime %s: %d of %d paths kept from %d drawn", regime, kept, wanted, drawn)
+
+    synthetic, published = domain.sample(generators.load(generator, model_path), split, request, seed, regime,
+                                         progress)
+    logger.info("sampled %s", domain.describe(published))
     return {"synthetic": store.save(synthetic, Path(work), "synthetic"),
             "published": store.save(published, Path(work), "published")}
 
 
 @task(cache_policy=NO_CACHE)
-def validate(domain_name: str, split_paths: dict, sample_paths: dict, profile: str, seed: int, work: str) -> str:
+def validate(domain_name: str, split_paths: dict, sample_paths: dict, profile: str, seed: int, work: str,
+             regime: str | None = None) -> str:
     domain = get_domain(domain_name)
-    report = domain.evaluate(store.load_split(split_paths), store.load(sample_paths["synthetic"]),
-                             store.load(sample_paths["published"]), domain.profile(profile), seed)
+    split = store.load_split(split_paths)
+    # Scenarios of a regime are judged against the real periods of that regime.
+    extra = {"reference": domain.reference(split, domain.profile(profile), regime)} if regime else {}
+    report = domain.evaluate(split, store.load(sample_paths["synthetic"]), store.load(sample_paths["published"]),
+                             domain.profile(profile), seed, **extra)
     create_table_artifact(
         table=[m.as_row() for m in report.metrics],
         key=f"{domain_name}-metrics", description=f"{domain_name} gate metrics: verdict {report.verdict}")

@@ -21,6 +21,8 @@ class Generator(ABC):
 
     name: ClassVar[str]
     modality: ClassVar[str]
+    # Sequence generators that can continue given history: `sample(..., context=(n, c, F))`.
+    reads_history: ClassVar[bool] = False
 
     def get_params(self) -> dict[str, Any]:
         """The `__init__` keyword arguments, read back from attributes of the same name."""

@@ -74,6 +74,7 @@ class MixtureDensityGRU(Generator):
 
     name = "mdn-gru"
     modality = "sequence"
+    reads_history = True  # `sample(context=...)` primes the recurrent state with real days
 
     def __init__(self, hidden_size: int = 64, num_layers: int = 1, n_components: int = 4,
                  epochs: int = 60, batch_size: int = 64, learning_rate: float = 3e-3,
@@ -128,7 +129,9 @@ class MixtureDensityGRU(Generator):
         return self
 
     @torch.no_grad()
-    def sample(self, n: int, *, seed: int, length: int | None = None) -> np.ndarray:
+    def sample(self, n: int, *, seed: int, length: int | None = None, context: np.ndarray | None = None) -> np.ndarray:
+        """`n` paths of `length` steps; with `context` `(n, c, F)`, each path continues its own
+        `c` real steps (which are not returned), as a stress scenario continues a market's state."""
         length = self._sequence_length(n, length)
         net, f = self.network_, self.n_features_
         device = next(net.parameters()).device
@@ -136,10 +139,12 @@ class MixtureDensityGRU(Generator):
         limit = torch.as_tensor(self.z_limit_, device=device)
         step_input = torch.zeros(n, 1, f + 1, device=device)
         step_input[..., -1] = 1.0
+        if context is not None:
+            step_input = torch.cat([step_input, self._history_inputs(context, n, limit)], dim=1)
         state, out = None, torch.empty(n, length, f, device=device)
         for t in range(length):
             hidden, state = net.gru(step_input, state)
-            logits, mean, tril = net.mixture(hidden[:, 0])
+            logits, mean, tril = net.mixture(hidden[:, -1])
             # Draw on the CPU generator so a seed gives the same result on every device.
             component = torch.multinomial(torch.softmax(logits, -1).cpu(), 1, generator=rng).to(device)
             noise = torch.randn(n, f, 1, generator=rng).to(device)
@@ -150,6 +155,16 @@ class MixtureDensityGRU(Generator):
             out[:, t] = x
             step_input = torch.cat([x, torch.zeros(n, 1, device=device)], dim=-1)[:, None]
         return (out.cpu().numpy() * self.std_ + self.mean_).astype(np.float32)
+
+    def _history_inputs(self, context: np.ndarray, n: int, limit: torch.Tensor) -> torch.Tensor:
+        history = np.asarray(context, dtype=np.float32)
+        if history.ndim != 3 or history.shape[0] != n or history.shape[2] != self.n_features_:
+            raise InputDataError(f"context must be shaped ({n}, steps, {self.n_features_}), got {history.shape}")
+        if not np.isfinite(history).all():
+            raise InputDataError("context has NaN or infinite values")
+        z = torch.as_tensor((history - self.mean_) / self.std_, device=limit.device)
+        z = torch.maximum(torch.minimum(z, limit), -limit)
+        return torch.cat([z, torch.zeros(*z.shape[:2], 1, device=z.device)], dim=-1)
 
     def save(self, path: Path | str) -> None:
         self._require_fitted()

@@ -34,6 +34,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--profile", default="quick", help="quick (fast default) or full (thorough)")
     run.add_argument("--seed", type=int, default=0, help="random seed (same seed, same dataset)")
     run.add_argument("--name", metavar="DOMAIN/NAME", help="dataset name in the catalog")
+    run.add_argument("--regime", metavar="SPEC",
+                     help="finance only: publish stress scenarios of one market regime: high-vol[:LEVEL], "
+                          "calm[:LEVEL] (mean VIX, or annualised volatility %% without a VIX column; default "
+                          "level: the 80th / 20th percentile of the history) or drawdown:PCT (a fall of at "
+                          "least PCT %% from a peak); judged against the real periods of that regime")
     run.add_argument("--n", type=int, dest="n_sequences", metavar="N",
                      help="how much to generate: paths (finance), images per class (healthcare) or scenes (driving)")
     _home_option(run)
@@ -81,15 +86,16 @@ def cmd_run(args) -> int:
     from domains import get_domain, names
 
     domains = names() if args.domain == ALL else [get_domain(args.domain).name]
-    if args.domain == ALL and (args.source or args.name):
-        raise SynthpipeError("--source and --name apply to one domain; run each domain on its own")
+    if args.domain == ALL and (args.source or args.name or args.regime):
+        raise SynthpipeError("--source, --name and --regime apply to one domain; run each domain on its own")
     from flows.pipeline import pipeline
 
     worst = EXIT_OK
     for domain in domains:
         try:
             result = pipeline(domain=domain, source=args.source, generator=args.generator, profile=args.profile,
-                              seed=args.seed, home=args.catalog, dataset=args.name, n_sequences=args.n_sequences)
+                              seed=args.seed, home=args.catalog, dataset=args.name, n_sequences=args.n_sequences,
+                              regime=args.regime)
         except SourceUnavailableError as exc:
             if args.domain != ALL:
                 raise

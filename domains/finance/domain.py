@@ -12,6 +12,7 @@ from domains.finance import publishing
 from domains.finance.evaluation import evaluate, fit_codec
 from domains.finance.expectations import input_suite
 from domains.finance.profiles import PROFILES, FinanceProfile
+from domains.finance.regimes import Regime, RegimeSpec, comparison, history, regime_split, sample_regime
 from domains.finance.sources import ARCH_SERIES, load_source, parse_arch_series
 from domains.finance.windows import days, split_blocked, windows_of
 from synthpipe.errors import InputDataError
@@ -72,13 +73,44 @@ class FinanceDomain(Domain):
         starts = real.iloc[rng.integers(0, len(real), len(synthetic))]
         return fit_codec(real).decode(synthetic, starts)
 
+    def parse_regime(self, text: str) -> RegimeSpec:
+        return RegimeSpec.parse(text)
+
+    def resolve_regime(self, text: str, split: Split, length: int) -> Regime:
+        """A `--regime` on paths of `length` days of this data: its measured column and level."""
+        return RegimeSpec.parse(text).resolve(history(split), fit_codec(split.train), length)
+
+    def sample(self, model, split: Split, request: dict, seed: int, regime: str | None = None,
+               progress=None) -> tuple[np.ndarray, pd.DataFrame]:
+        if not regime:
+            return super().sample(model, split, request, seed)
+        resolved = self.resolve_regime(regime, split, request["length"])
+        drawn = sample_regime(model, resolved, split, fit_codec(split.train), request["n"], request["length"], seed,
+                              progress)
+        return drawn.synthetic, drawn.published
+
+    def reference(self, split: Split, profile: FinanceProfile, regime: str | None = None) -> Split:
+        if not regime:
+            return split
+        length = profile.sequence_length
+        return regime_split(split, self.resolve_regime(regime, split, length), length, profile.window)
+
     def evaluate(self, split: Split, synthetic: np.ndarray, published: pd.DataFrame, profile: FinanceProfile,
-                 seed: int) -> Report:
-        return evaluate(split, synthetic, published, profile, seed)
+                 seed: int, reference: Split | None = None) -> Report:
+        return evaluate(split, synthetic, published, profile, seed, reference)
 
     def write_published(self, published: pd.DataFrame, synthetic: np.ndarray, split: Split, report: Report,
                         folder: Path, context: dict, profile: FinanceProfile) -> None:
-        publishing.write(published, synthetic, split, report, folder, context, profile.window)
+        regime_text = context.get("regime")
+        if not regime_text:
+            publishing.write(published, synthetic, split, report, folder, context, profile.window)
+            return
+        # Scenarios of a regime are pictured beside, and compared with, the real periods of that regime.
+        regime = self.resolve_regime(regime_text, split, profile.sequence_length)
+        table = comparison(regime, split, published, profile.sequence_length, fit_codec(split.train).return_columns[0])
+        section = publishing.regime_section(regime, table)
+        publishing.write(published, synthetic, self.reference(split, profile, regime_text), report, folder, context,
+                         profile.window, section)
 
     def schema(self, published: pd.DataFrame) -> dict:
         return publishing.schema(published)

@@ -38,11 +38,16 @@ def return_indices(codec: PriceCodec) -> list[int]:
 
 
 def evaluate(split: Split, synthetic: np.ndarray, published: pd.DataFrame, profile: FinanceProfile,
-             seed: int) -> Report:
+             seed: int, reference: Split | None = None) -> Report:
+    """The gate's report. With `reference` (the real periods of a regime), fidelity is judged
+    against it, while privacy is still judged on the whole split: every training record is
+    protected, and the attacks need the whole holdout (a regime's few holdout days are too
+    alike to calibrate them)."""
     codec = fit_codec(split.train)
     t = profile.thresholds
-    train_w, train_times = windows_of(split.train, codec.encode, profile.window)
-    holdout_w, holdout_times = windows_of(split.holdout, codec.encode, profile.window)
+    fidelity = reference or split
+    train_w, _ = windows_of(fidelity.train, codec.encode, profile.window)
+    holdout_w, _ = windows_of(fidelity.holdout, codec.encode, profile.window)
     synth_w = sub_windows(synthetic, profile.window, profile.window)
     scale = MinMax(train_w)
     tr, ho, sy = scale(train_w), scale(holdout_w), scale(synth_w)
@@ -78,6 +83,10 @@ def evaluate(split: Split, synthetic: np.ndarray, published: pd.DataFrame, profi
 
     # Privacy looks at every window inside the synthetic paths (stride 1), so a copied stretch
     # of training data is found wherever it starts.
+    train_w, train_times = windows_of(split.train, codec.encode, profile.window)
+    holdout_w, holdout_times = windows_of(split.holdout, codec.encode, profile.window)
+    scale = MinMax(train_w)
+    tr, ho = scale(train_w), scale(holdout_w)
     sy_all = scale(sub_windows(synthetic, profile.window, 1))
     if len(sy_all) > profile.privacy_max_windows:  # bounded cost; copies recur at every offset anyway
         keep = np.random.default_rng(seed).choice(len(sy_all), profile.privacy_max_windows, replace=False)

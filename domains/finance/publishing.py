@@ -9,6 +9,7 @@ import pandas as pd
 from catalog.card import render_card
 from domains.base import Split
 from domains.finance.evaluation import fit_codec, metric_windows, return_indices
+from domains.finance.regimes import PRIME_DAYS
 from domains.finance.stylized_facts import pooled_corr
 from validation.report import Report
 
@@ -16,7 +17,7 @@ DATA_FILE = "data.parquet"
 
 
 def write(published: pd.DataFrame, synthetic: np.ndarray, split: Split, report: Report, folder: Path,
-          context: dict, window: int) -> None:
+          context: dict, window: int, conditions: str = "") -> None:
     published.to_parquet(folder / DATA_FILE, index=False)
     (folder / "plots").mkdir()
     figures = _plots(published, synthetic, split, folder / "plots", window)
@@ -41,8 +42,27 @@ def write(published: pd.DataFrame, synthetic: np.ndarray, split: Split, report: 
             "Not evidence about a real firm, person or trade; prices start from real index levels only.",
             "Tail events rarer than those in the training period are under-represented.",
         ],
+        conditions=conditions,
     )
     (folder / "README.md").write_text(card)
+
+
+def regime_section(regime, table: pd.DataFrame) -> str:
+    """The card's account of a regime run: what was asked and how the scenarios compare with the
+    real periods of that regime (the gate above was also judged against those periods)."""
+    rows = "\n".join(f"| {name} | " + " | ".join(f"{v:.4g}" for v in values) + " |" for name, values in table.iterrows())
+    return f"""
+## Regime
+Scenarios of **{regime.describe()}**, measured on each whole path. Each path starts from the
+levels of a real training day on which a real period of this regime began, generators that read
+history continue the {PRIME_DAYS} days before it, and only paths that meet the regime were kept. The
+fidelity metrics above judge them against the real days of this regime's periods, on both sides of
+the split; the privacy metrics against every real day, as every training day is protected.
+
+| measure | {' | '.join(table.columns)} |
+|---|{'---:|' * len(table.columns)}
+{rows}
+"""
 
 
 def schema(published: pd.DataFrame) -> dict[str, str]:

@@ -133,3 +133,30 @@ def test_bad_input_fails_the_run_and_leaves_the_catalog_as_it_was(published, tmp
     with pytest.raises(UnknownNameError, match="generator"):
         pipeline(domain="finance", generator="nope", home=str(published["home"]))
     assert Catalog(published["home"]).versions("finance/markets") == before
+
+
+def test_a_regime_run_publishes_scenarios_of_that_regime_as_their_own_dataset(published, market_frame):
+    home = published["home"]
+    before = Catalog(home).versions("finance/markets")
+    result = pipeline(domain="finance", home=str(home), regime="high-vol")
+    assert result == {"status": "published", "dataset": "finance/markets-high-vol", "version": "v1"}
+    assert Catalog(home).versions("finance/markets") == before  # the plain dataset is untouched
+    assert sorted((home / "models").iterdir()) == published["models"]  # the same trained model, asked differently
+    manifest = Catalog(home).manifest("finance/markets-high-vol")
+    assert manifest["regime"] == "high-vol" and manifest["report"]["verdict"] == "pass"
+    card = (Catalog(home).path("finance/markets-high-vol") / "README.md").read_text()
+    assert "## Regime" in card and "real, this regime" in card
+    level = float(card.split("mean VIX >= ")[1].split("**")[0])
+    frame = synthpipe.load("finance/markets-high-vol", home=home)
+    path_means = frame.groupby("sequence_id")["VIX"].mean()
+    assert len(path_means) == 500 and (path_means >= level).all()
+    assert level > market_frame["VIX"].mean()  # the default level is the history's 80th percentile
+
+
+def test_a_bad_or_misplaced_regime_is_refused_before_any_work(published):
+    before = Catalog(published["home"]).datasets()
+    with pytest.raises(InputDataError, match="unknown regime"):
+        pipeline(domain="finance", home=str(published["home"]), regime="crash")
+    with pytest.raises(InputDataError, match="applies to finance"):
+        pipeline(domain="driving", home=str(published["home"]), regime="calm")
+    assert Catalog(published["home"]).datasets() == before

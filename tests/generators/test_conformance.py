@@ -120,6 +120,16 @@ def test_what_is_sampled_is_chosen_at_sample_time(fitted):
             fitted.sample(seed=1, labels=[2])
 
 
+def test_generators_that_read_history_continue_it(fitted):
+    if not fitted.reads_history:
+        return
+    calm, wild = np.zeros((2, 8, 3), np.float32), np.full((2, 8, 3), 0.05, np.float32)
+    first = fitted.sample(2, seed=5, length=6, context=calm)
+    assert first.shape == (2, 6, 3)  # the history itself is not returned
+    assert np.array_equal(first, fitted.sample(2, seed=5, length=6, context=calm))
+    assert not np.array_equal(first, fitted.sample(2, seed=5, length=6, context=wild))
+
+
 def test_same_seed_same_sample_different_seed_different(fitted):
     a, b, c = draw(fitted, 5, seed=3), draw(fitted, 5, seed=3), draw(fitted, 5, seed=4)
     assert np.array_equal(a, b)

@@ -229,7 +229,7 @@ def comparison(regime: Regime, split: Split, published: pd.DataFrame, length: in
         flat = returns.ravel()
         abs_r = np.abs(returns - returns.mean(axis=1, keepdims=True))
         rows[name] = {
-            "paths": len(levels[asset]),
+            "paths (real: overlapping stretches)": len(levels[asset]),
             f"{regime.label}, median": np.median(regime.measure_levels(levels[regime.column])),
             f"annualised volatility of {asset} (%)": flat.std(ddof=1) * np.sqrt(252) * 100,
             f"largest drawdown of {asset} (%), median": np.median(largest_drawdown(levels[asset])),

@@ -159,4 +159,7 @@ def test_a_bad_or_misplaced_regime_is_refused_before_any_work(published):
         pipeline(domain="finance", home=str(published["home"]), regime="crash")
     with pytest.raises(InputDataError, match="applies to finance"):
         pipeline(domain="driving", home=str(published["home"]), regime="calm")
+    every = subprocess.run([sys.executable, "-m", "synthpipe.cli", "run", "all", "--regime", "calm", "--catalog",
+                            str(published["home"])], capture_output=True, text=True, timeout=120)
+    assert every.returncode != 0 and "apply to one domain" in every.stderr
     assert Catalog(published["home"]).datasets() == before

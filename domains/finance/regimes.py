@@ -60,8 +60,10 @@ class RegimeSpec:
 
     def resolve(self, history: pd.DataFrame, codec: PriceCodec, length: int) -> "Regime":
         """The concrete regime on this data: its measured column and level."""
+        require(bool(codec.return_columns), "regimes are measured on a positive price series, and this data has "
+                                            "none (only columns with zero or negative values)")
         vix = next((c for c in codec.columns if "vix" in str(c).lower() and c not in codec.aliases), None)
-        first = codec.assets[0].close if codec.assets else codec.return_columns[0]
+        first = codec.return_columns[0]  # the first asset's close, else the first positive series
         if self.kind == "drawdown":
             regime = Regime(self.kind, first, "drawdown", self.level, ">=")
         else:

@@ -5,6 +5,7 @@ import pytest
 
 import generators
 from domains import get_domain
+from domains.finance.codec import PriceCodec
 from domains.finance.evaluation import fit_codec
 from domains.finance.regimes import (Regime, RegimeSpec, comparison, history, largest_drawdown, real_stretches,
                                      regime_split, sample_regime)
@@ -71,6 +72,13 @@ def test_a_single_index_is_measured_by_its_volatility(sp500):
     split, _ = sp500
     calm = RegimeSpec("calm", 10).resolve(history(split), fit_codec(split.train), LENGTH)
     assert (calm.column, calm.measure, calm.direction, calm.level) == ("Close", "volatility", "<=", 10.0)
+
+
+def test_data_without_a_positive_series_has_no_regimes():
+    days = pd.bdate_range("2010-01-01", periods=300)
+    spread = pd.DataFrame({"spread": np.sin(np.arange(300) / 9.0)}, index=days)
+    with pytest.raises(InputDataError, match="positive price series"):
+        RegimeSpec("calm").resolve(spread, PriceCodec.fit(spread), LENGTH)
 
 
 def test_a_regime_the_history_never_reaches_is_refused(sp500):

@@ -49,7 +49,7 @@ def write(published: pd.DataFrame, synthetic: np.ndarray, split: Split, report: 
 
 def regime_section(regime, table: pd.DataFrame) -> str:
     """The card's account of a regime run: what was asked and how the scenarios compare with the
-    real periods of that regime (the gate above was also judged against those periods)."""
+    real periods of that regime (the gate's fidelity metrics were judged against those periods)."""
     rows = "\n".join(f"| {name} | " + " | ".join(f"{v:.4g}" for v in values) + " |" for name, values in table.iterrows())
     return f"""
 ## Regime

@@ -106,11 +106,11 @@ class FinanceDomain(Domain):
             publishing.write(published, synthetic, split, report, folder, context, profile.window)
             return
         # Scenarios of a regime are pictured beside, and compared with, the real periods of that regime.
-        regime = self.resolve_regime(regime_text, split, profile.sequence_length)
-        table = comparison(regime, split, published, profile.sequence_length, fit_codec(split.train).return_columns[0])
-        section = publishing.regime_section(regime, table)
-        publishing.write(published, synthetic, self.reference(split, profile, regime_text), report, folder, context,
-                         profile.window, section)
+        length = profile.sequence_length
+        regime = self.resolve_regime(regime_text, split, length)
+        table = comparison(regime, split, published, length, fit_codec(split.train).return_columns[0])
+        publishing.write(published, synthetic, regime_split(split, regime, length, profile.window), report, folder,
+                         context, profile.window, publishing.regime_section(regime, table))
 
     def schema(self, published: pd.DataFrame) -> dict:
         return publishing.schema(published)

@@ -1,10 +1,12 @@
 """The finance report: TimeGAN scores, distances, stylized facts, privacy and the output suite."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
-from domains.base import Split
+from domains.base import Split, require
 from domains.finance.codec import PriceCodec
 from domains.finance.expectations import output_suite
 from domains.finance.profiles import FinanceProfile
@@ -35,6 +37,40 @@ def metric_windows(codec: PriceCodec, split: Split, synthetic: np.ndarray, windo
 def return_indices(codec: PriceCodec) -> list[int]:
     names = codec.feature_names
     return [names.index(f"{c}:logret") for c in codec.return_columns]
+
+
+class PrivacyWindows(NamedTuple):
+    """Min-max scaled feature windows the privacy attacks compare, with the real ones' time keys."""
+
+    train: np.ndarray
+    holdout: np.ndarray
+    synthetic: np.ndarray
+    train_keys: np.ndarray
+    holdout_keys: np.ndarray
+    window: int
+
+
+def privacy_windows(split: Split, paths: np.ndarray, codec: PriceCodec, window: int, seed: int,
+                    max_windows: int) -> PrivacyWindows:
+    """Every real window of each side, and every `window`-day stretch of the synthetic paths
+    (stride 1, so a copied stretch of training days is found wherever it starts), at most
+    `max_windows` of them: a bounded cost, and copies recur at every offset anyway."""
+    require(paths.shape[1] >= window, f"synthetic paths of {paths.shape[1]} days are shorter than the "
+                                      f"{window}-day window the privacy checks compare")
+    train, train_keys = windows_of(split.train, codec.encode, window)
+    holdout, holdout_keys = windows_of(split.holdout, codec.encode, window)
+    scale = MinMax(train)
+    synthetic = scale(sub_windows(paths, window, 1))
+    if len(synthetic) > max_windows:
+        synthetic = synthetic[np.sort(np.random.default_rng(seed).choice(len(synthetic), max_windows, replace=False))]
+    return PrivacyWindows(scale(train), scale(holdout), synthetic, train_keys, holdout_keys, window)
+
+
+def distance_attacks(w: PrivacyWindows, seed: int) -> tuple[float, float]:
+    """The closer-to-train share and the calibrated membership AUC on the same windows."""
+    return (closer_to_train_share(w.synthetic, w.train, w.holdout, seed=seed),
+            membership_auc(w.synthetic, w.train, w.holdout, seed=seed, member_times=w.train_keys,
+                           non_member_times=w.holdout_keys, min_gap=w.window))
 
 
 def evaluate(split: Split, synthetic: np.ndarray, published: pd.DataFrame, profile: FinanceProfile,
@@ -81,21 +117,10 @@ def evaluate(split: Split, synthetic: np.ndarray, published: pd.DataFrame, profi
                           description=f"|{name}(synthetic) - {name}(real train)| = |{syn_facts[name]:.3g} - "
                                       f"{real_facts[name]:.3g}|; holdout value {hold_facts[name]:.3g}"))
 
-    # Privacy looks at every window inside the synthetic paths (stride 1), so a copied stretch
-    # of training data is found wherever it starts.
-    train_w, train_times = windows_of(split.train, codec.encode, profile.window)
-    holdout_w, holdout_times = windows_of(split.holdout, codec.encode, profile.window)
-    scale = MinMax(train_w)
-    tr, ho = scale(train_w), scale(holdout_w)
-    sy_all = scale(sub_windows(synthetic, profile.window, 1))
-    if len(sy_all) > profile.privacy_max_windows:  # bounded cost; copies recur at every offset anyway
-        keep = np.random.default_rng(seed).choice(len(sy_all), profile.privacy_max_windows, replace=False)
-        sy_all = sy_all[np.sort(keep)]
-    report.add(Metric("closer_to_train_share", closer_to_train_share(sy_all, tr, ho, seed=seed), "privacy", "<=",
-                      t.closer_to_train_max, None,
+    closer, mia = distance_attacks(privacy_windows(split, synthetic, codec, profile.window, seed,
+                                                   profile.privacy_max_windows), seed)
+    report.add(Metric("closer_to_train_share", closer, "privacy", "<=", t.closer_to_train_max, None,
                       "share of synthetic windows nearer to a train than to a holdout window (0.5 ideal)"))
-    mia = membership_auc(sy_all, tr, ho, seed=seed, member_times=train_times, non_member_times=holdout_times,
-                         min_gap=profile.window)
     report.add(Metric("membership_inference_auc", mia, "privacy", "<=", t.membership_auc_max, None,
                       "AUC of a calibrated distance attack telling train from holdout windows (0.5 ideal): "
                       "distance to the nearest synthetic window over distance to the nearest other train window"))

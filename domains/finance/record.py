@@ -23,11 +23,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from domains.base import Split, require
+from domains.base import Split
 from domains.finance.codec import PriceCodec
+from domains.finance.evaluation import distance_attacks, privacy_windows
 from domains.finance.stylized_facts import pooled_corr
-from domains.finance.windows import days, segments, sliding_windows, sub_windows, windows_of
-from validation.privacy import closer_to_train_share, membership_auc, memorization
+from domains.finance.windows import days, segments, sliding_windows
+from validation.privacy import memorization
 from validation.scaling import MinMax
 from validation.sequence_scores import TIMEGAN, discriminative_score, predictive_score
 
@@ -155,19 +156,10 @@ def privacy_scores(split: Split, paths: np.ndarray, codec: PriceCodec, window: i
     share closer to a training window than 95 % of holdout windows are (`memorized`, ~0.05 for
     a generator that copies nothing) and the share that repeats a training window exactly
     (`copied`: scaled distance below 1e-6, i.e. the same `window` days to float precision)."""
-    require(paths.shape[1] >= window, f"synthetic paths of {paths.shape[1]} days are shorter than the "
-                                      f"{window}-day window the privacy checks compare")
-    train, train_keys = windows_of(split.train, codec.encode, window)
-    holdout, holdout_keys = windows_of(split.holdout, codec.encode, window)
-    scale = MinMax(train)
-    train, holdout = scale(train), scale(holdout)
-    synthetic = scale(sub_windows(paths, window, 1))
-    if len(synthetic) > max_windows:
-        synthetic = synthetic[np.random.default_rng(seed).choice(len(synthetic), max_windows, replace=False)]
-    near = memorization(synthetic, train, holdout)
+    windows = privacy_windows(split, paths, codec, window, seed, max_windows)
+    closer, mia = distance_attacks(windows, seed)
+    near = memorization(windows.synthetic, windows.train, windows.holdout)
     return {
-        "closer_to_train": closer_to_train_share(synthetic, train, holdout, seed=seed),
-        "membership_auc": membership_auc(synthetic, train, holdout, seed=seed, member_times=train_keys,
-                                         non_member_times=holdout_keys, min_gap=window),
+        "closer_to_train": closer, "membership_auc": mia,
         "memorized": near["share"], "copied": float(np.mean(near["distance"] < 1e-6)),
     }

@@ -165,7 +165,8 @@ def anchors(train: pd.DataFrame, starts: pd.Series, prime: int) -> np.ndarray:
     plain = days(train)
     begins = starts.shift(-1, fill_value=False).reindex(plain.index, fill_value=False).to_numpy()
     segment = train[SEGMENT].to_numpy() if SEGMENT in train.columns else np.zeros(len(train), int)
-    ok = np.array([i >= prime and segment[i - prime] == segment[i] for i in range(len(plain))], dtype=bool)
+    ok = np.zeros(len(plain), dtype=bool)
+    ok[prime:] = segment[prime:] == segment[: len(segment) - prime]  # the `prime` days before: same block
     found = np.flatnonzero(begins & ok)
     require(len(found) > 0, "no training day both opens a real stretch of the regime and has "
                             f"{prime} days of history before it in its block; choose a milder level")
@@ -189,14 +190,13 @@ def sample_regime(model, regime: Regime, split: Split, codec: PriceCodec, n: int
     encoded = codec.encode(train)  # row i holds the features of day i + 1
     rng = np.random.default_rng(seed)
     primes = getattr(model, "reads_history", False)
-    kept, kept_starts, values, drawn = [], [], [], 0
+    kept, kept_starts, values, drawn, got = [], [], [], 0, 0
     limit = MAX_DRAW_FACTOR * n
-    while sum(len(k) for k in kept) < n:
+    while got < n:
         if drawn >= limit:
-            got = sum(len(k) for k in kept)
             raise InputDataError(f"only {got} of {drawn} generated paths were of regime {regime.describe()} "
                                  f"({got / drawn:.2%}); ask for fewer paths or a milder level")
-        batch = int(min(limit - drawn, max(64, 2 * (n - sum(len(k) for k in kept)))))
+        batch = int(min(limit - drawn, max(64, 2 * (n - got))))
         picks = candidates[rng.integers(0, len(candidates), batch)]
         context = np.stack([encoded[p - PRIME_DAYS : p] for p in picks]) if primes else None
         draw_seed = int(rng.integers(2**31))
@@ -208,8 +208,9 @@ def sample_regime(model, regime: Regime, split: Split, codec: PriceCodec, n: int
         kept.append(paths[good])
         kept_starts.append(picks[good])
         values.append(measured[good])
+        got += int(good.sum())
         if progress:
-            progress(min(sum(len(k) for k in kept), n), n, drawn)
+            progress(min(got, n), n, drawn)
     synthetic = np.concatenate(kept)[:n]
     published = codec.decode(synthetic, train.iloc[np.concatenate(kept_starts)[:n]])
     return RegimeSample(synthetic, published, drawn, np.concatenate(values)[:n])

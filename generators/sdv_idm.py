@@ -57,9 +57,9 @@ class SDVIDMGenerator(SceneGenerator):
             progress(1, 1, 0.0)
         return self
 
-    def _scene(self, condition: dict, steps: int, rng: np.random.Generator) -> SceneSet:
-        road = draw_road(self.roads_, condition.get("lanes"), rng)
-        count = condition.get("agents") or int(self.conditions_["agents"].iloc[rng.integers(len(self.conditions_))])
+    def _scene(self, condition: dict, steps: int, rng: np.random.Generator, template: int) -> SceneSet:
+        road = draw_road(self.roads_, condition.get("lanes"), rng, template)
+        count = condition.get("agents") or int(self.conditions_["agents"].iloc[template])
         agents = self._place(road, count, int(rng.integers(2**31)))
         tracks = rollout(road, agents, steps, self.dt_, idm_mobil_controller(road, agents), None, rng, scene=0,
                          decide_every=self.decide_every, envelope=self.envelope_)

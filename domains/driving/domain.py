@@ -84,7 +84,8 @@ class DrivingDomain(Domain):
                        generator: str | None = None) -> dict:
         """`n` scenes of the profile's length; generators that take event requests are asked for
         each event in its share of the scenes, if the training scenes show the event often enough
-        to learn it."""
+        to learn it. The requests are spread evenly over the scenes, so that any first part of the
+        set asks for each event in its share too (the realism check reads the first scenes)."""
         import generators
 
         count = profile.n_scenes if n is None else n
@@ -92,16 +93,17 @@ class DrivingDomain(Domain):
         conditions: list[dict] = [{} for _ in range(count)]
         if generator is None or getattr(generators.get_generator_class(generator), "takes_event_requests", False):
             seen = detect(train.tracks, train.dt)["event"].value_counts()
-            start = 0
+            requests = []  # (where in its own event's run of requests, event)
             for event, share in profile.event_shares.items():
                 if seen.get(event, 0) < MIN_EVENT_EXAMPLES:
                     log.warning("not requesting %s: the training scenes show it %d time(s), fewer than %d",
                                 event, seen.get(event, 0), MIN_EVENT_EXAMPLES)
                     continue
                 asking = int(round(share * count))
-                for index in range(start, min(start + asking, count)):
-                    conditions[index] = {"events": [event]}
-                start += asking
+                requests += [((j + 0.5) / asking, event) for j in range(asking)]
+            requests = sorted(requests)[:count]
+            for k, (_, event) in enumerate(requests):
+                conditions[k * count // len(requests)] = {"events": [event]}
         return {"n": count, "steps": profile.steps, "conditions": conditions}
 
     def decode(self, synthetic: SceneSet, train: SceneSet, seed: int) -> SceneSet:

@@ -94,6 +94,8 @@ def test_sample_shape_and_finite(fitted):
         assert len(out) == 7 and out.steps == data.steps
         assert np.isfinite(out.tracks[SCENE_VALUES].to_numpy(float)).all()
         assert not out.tracks.duplicated(["scene", "agent", "step"]).any()
+        fewer = fitted.sample(3, seed=1)  # scene i depends only on (seed, i), not on how many are drawn
+        assert fewer.tracks.equals(out.tracks[out.tracks["scene"] < 3].reset_index(drop=True))
         return
     out = draw(fitted, 7, seed=1)
     shape = data.images.shape[1:] if fitted.modality == "image" else data.shape[1:]

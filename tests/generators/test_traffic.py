@@ -96,25 +96,63 @@ def test_idm_scenes_have_no_overlapping_vehicles():
         assert overlap.sum() == len(now)  # each vehicle overlaps only itself
 
 
-def test_pace_rows_are_each_drivers_mean_speed_less_its_first():
-    """traffic-mdn's pace model learns what each driver will average over the scene."""
-    from generators.scenes import SceneSet, concat
-    from generators.traffic_mdn import training_rows
+RAMP_STEPS = 60
+RAMP_GAINS = 0.5 * np.arange(6) / (RAMP_STEPS - 1) / 0.1  # m/s²: agent k speeds up by 0.5 k m/s over the scene
 
-    steps, parts = 60, []
-    t = np.arange(steps) * 0.1
+
+def _ramp_scenes():
+    """Two scenes of six vehicles, two per lane 60 m apart, each at its own constant acceleration."""
+    from generators.scenes import SceneSet, concat
+
+    t, parts = np.arange(RAMP_STEPS) * 0.1, []
     for scene in range(2):
         road = Road(np.array([0.0, 3.6, 7.2]), 3.6, 400.0)
         rows = []
-        for agent in range(6):  # two per lane, 60 m apart; agent k speeds up by 0.5 k m/s over the scene
-            v0, gain = 12.0, 0.5 * agent / (steps - 1) / 0.1
-            x = 20 + 60 * (agent // 3) + v0 * t + 0.5 * gain * t**2
-            rows.append(_track(scene, agent, x, np.full(steps, road.centres[agent % 3]), v0 + gain * t, agent % 3))
+        for agent, gain in enumerate(RAMP_GAINS):
+            x = 20 + 60 * (agent // 3) + 12.0 * t + 0.5 * gain * t**2
+            lane = agent % 3
+            rows.append(_track(scene, agent, x, np.full(RAMP_STEPS, road.centres[lane]), 12.0 + gain * t, lane))
         parts.append(SceneSet(pd.concat(rows, ignore_index=True), road.lane_table(scene), 0.1, {scene: f"r{scene}"}))
-    rows = training_rows(concat(parts), 3)
+    return concat(parts)
+
+
+def test_pace_rows_are_each_drivers_mean_speed_less_its_first():
+    """traffic-mdn's pace model learns what each driver will average over the scene."""
+    from generators.traffic_mdn import training_rows
+
+    rows = training_rows(_ramp_scenes(), 3)
     expected = np.tile(0.25 * np.arange(6), 2)  # the mean of a linear ramp is half its gain
     assert rows.pace_y[:, 0] == pytest.approx(expected, abs=0.02)
     assert rows.pace_x[:, 0] * 30 == pytest.approx(12.0, abs=0.02)
+
+
+def test_scene_templates_use_every_training_scene_once_before_any_twice():
+    from generators.traffic import scene_template
+
+    first_round = [scene_template(i, 7, seed=3) for i in range(7)]
+    assert sorted(first_round) == list(range(7))
+    assert sorted(scene_template(i, 7, seed=3) for i in range(7, 14)) == list(range(7))
+    assert [scene_template(i, 7, seed=4) for i in range(7)] != first_round  # the seed sets the order
+
+
+def test_speed_trend_reads_the_same_in_training_rows_and_in_closed_loop():
+    """The policy's look-back features: the mean acceleration over the last 1.5 s and 3 s, zero
+    for a vehicle not seen that long, computed alike from real tracks and from a rollout."""
+    from generators.traffic_mdn import speed_trend, training_rows
+
+    rows = training_rows(_ramp_scenes(), 3, (15, 30))
+    trend = rows.x[:, 3:5] * 3  # policy_features scales them by 1/3
+    long_enough = trend[:, 1] != 0
+    assert 0 < long_enough.mean() < 1  # rows of the first 3 s have no 3 s trend yet
+    assert trend[long_enough, 0] == pytest.approx(trend[long_enough, 1], abs=0.02)  # constant acceleration
+    assert all(np.abs(RAMP_GAINS - value).min() < 0.02 for value in trend[long_enough, 1])
+
+    t = np.arange(40) * 0.1
+    speeds = 12.0 + RAMP_GAINS[5] * t
+    closed_loop = speed_trend(speeds[-1:], [list(speeds)], (15, 30), 0.1)
+    assert closed_loop[0] == pytest.approx([RAMP_GAINS[5]] * 2)
+    young = speed_trend(speeds[-1:], [list(speeds[-20:])], (15, 30), 0.1)  # seen for 2 s only
+    assert young[0, 0] == pytest.approx(RAMP_GAINS[5]) and young[0, 1] == 0.0
 
 
 def test_context_only_vehicles_have_no_rows_of_their_own_but_stay_neighbours():

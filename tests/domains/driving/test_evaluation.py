@@ -109,6 +109,7 @@ def test_event_requests_go_to_generators_that_take_them_for_events_seen_in_train
     asked = driving.sample_request(profile, train, 10, "traffic-mdn")
     events = [c.get("events") for c in asked["conditions"]]
     assert events.count(["cut_in"]) == 2 and events.count(["hard_braking"]) == 1
+    assert events[:5].count(["cut_in"]) == 1 and events[:5].count(["hard_braking"]) == 1  # spread, not in a block
     assert asked["steps"] == profile.steps and asked["n"] == 10
     assert all(not c for c in driving.sample_request(profile, train, 10, "sdv-idm")["conditions"])
     quiet = driving.sample_request(profile, two_cars(steps=80), 10, "traffic-mdn")  # no event to learn from

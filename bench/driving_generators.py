@@ -188,7 +188,8 @@ Target: every ratio at most 1.5.
 
 Validity, events, utility, privacy and cost. Targets: collision and off-road rates at most the real
 holdout's, no infeasible track, requested events found in at least 95 % of the scenes that asked,
-synthetic-trained minADE within 15 % of the real-trained one, membership AUC at most 0.55. The gate
+synthetic-trained minADE within 15 % of the real-trained one (each the mean of the profile's predictor
+trainings, `PredictorConfig.seeds`), membership AUC at most 0.55. The gate
 applies the same checks with a floor on realism limits (0.05) and a 0.5-point slack on validity
 rates; "targets missed" applies them strictly.
 

@@ -1,9 +1,11 @@
 """The utility check's motion predictor: a small multi-modal MLP that sees one second of an
 agent's past and its leader, and proposes `modes` futures of the next three seconds.
 
-Trained once on synthetic and once on real scenes (the same number of samples, the same seed) and
-scored on real held-out scenes by minADE / minFDE over its modes, the usual motion-forecasting
-figures: the gap between the two is what a user loses by training on synthetic data.
+Trained on synthetic and on real scenes (the same number of samples, the same seeds) and scored
+on real held-out scenes by minADE / minFDE over its modes, the usual motion-forecasting figures:
+the gap between the two is what a user loses by training on synthetic data. Each side's figure
+is the mean over `config.seeds` trainings: on US-101 one training's minADE moves by up to 10 %
+with its seed alone, two thirds of the 15 % the target allows.
 """
 from __future__ import annotations
 
@@ -113,10 +115,12 @@ def utility(synthetic: SceneSet, train: SceneSet, holdout: SceneSet, config: Pre
                 "samples": n, "test_samples": len(test_x)}
     rng = np.random.default_rng(seed)
     pick_syn, pick_real = rng.choice(len(syn_x), n, replace=False), rng.choice(len(real_x), n, replace=False)
-    on_synthetic = MotionPredictor(config, seed).fit(syn_x[pick_syn], syn_y[pick_syn])
-    on_real = MotionPredictor(config, seed).fit(real_x[pick_real], real_y[pick_real])
-    s_ade, s_fde = on_synthetic.min_ade_fde(test_x, test_y)
-    r_ade, r_fde = on_real.min_ade_fde(test_x, test_y)
+    scores = []
+    for k in range(config.seeds):
+        on_synthetic = MotionPredictor(config, seed + k).fit(syn_x[pick_syn], syn_y[pick_syn])
+        on_real = MotionPredictor(config, seed + k).fit(real_x[pick_real], real_y[pick_real])
+        scores.append(on_synthetic.min_ade_fde(test_x, test_y) + on_real.min_ade_fde(test_x, test_y))
+    s_ade, s_fde, r_ade, r_fde = np.mean(scores, axis=0).tolist()
     return {"synthetic_min_ade": s_ade, "synthetic_min_fde": s_fde, "real_min_ade": r_ade, "real_min_fde": r_fde,
             "samples": n, "test_samples": len(test_x)}
 

@@ -35,6 +35,7 @@ class PredictorConfig:
     hidden: int = 128
     epochs: int = 40
     max_samples: int = 20_000  # training samples per side (synthetic / real), equal on both
+    seeds: int = 3  # trainings per side, each with its own seed; the check compares their mean minADE
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,9 @@ def us101() -> str:
 
 @pytest.fixture(scope="module")
 def small_profile():
-    """The quick profile with fewer scenes, pictures and predictor epochs, and a gate that checks
-    only memorization strictly: these tests are about the pipeline's machinery (flow, files,
-    catalog, quarantine), while the generator's quality against the full gate is measured by
+    """The quick profile with fewer scenes, pictures, predictor epochs and predictor trainings, and
+    a gate that checks only memorization strictly: these tests are about the pipeline's machinery
+    (flow, files, catalog, quarantine), while the generator's quality against the full gate is measured by
     bench/driving_generators.py."""
     quick = PROFILES["quick"]
     machinery = Thresholds(realism_factor=1e6, validity_slack=1.0, max_infeasible_share=1.0, event_hit_rate=0.0,
@@ -39,7 +39,7 @@ def small_profile():
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(PROFILES, "quick", quick.with_overrides(
             n_scenes=10, previews=4, animations=1, thresholds=machinery,
-            predictor=replace(quick.predictor, epochs=10)))
+            predictor=replace(quick.predictor, epochs=10, seeds=1)))
         yield
 
 

@@ -31,8 +31,8 @@ def us101() -> str:
 def small_profile():
     """The quick profile with fewer scenes, pictures, predictor epochs and predictor trainings, and
     a gate that checks only memorization strictly: these tests are about the pipeline's machinery
-    (flow, files, catalog, quarantine), while the generator's quality against the full gate is measured by
-    bench/driving_generators.py."""
+    (flow, files, catalog, quarantine), while the generator's quality against the full gate is
+    measured by bench/driving_generators.py."""
     quick = PROFILES["quick"]
     machinery = Thresholds(realism_factor=1e6, validity_slack=1.0, max_infeasible_share=1.0, event_hit_rate=0.0,
                            utility_factor=1e6, membership_auc_max=1.0)

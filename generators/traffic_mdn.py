@@ -24,6 +24,7 @@ event detector and re-drawn (up to `max_tries`) until it is there.
 from __future__ import annotations
 
 import io
+from collections import defaultdict, deque
 from pathlib import Path
 from typing import NamedTuple
 
@@ -250,7 +251,8 @@ class TrafficMDN(SceneGenerator):
 
     def _controller(self, regime: np.ndarray, torch_rng):
         paces: dict[int, float] = {}  # per vehicle, drawn when it first appears
-        speeds: dict[int, list[float]] = {}  # per vehicle, its speed at every step so far
+        # per vehicle, its speeds over the longest look-back of its trend
+        speeds: dict[int, deque] = defaultdict(lambda: deque(maxlen=max(self.trend_steps, default=0) + 1))
 
         def control(agents: Agents, seen: dict, rng) -> tuple[np.ndarray, np.ndarray]:
             if not len(agents):
@@ -263,7 +265,7 @@ class TrafficMDN(SceneGenerator):
                                                               agents.speed[new])))
             pace = np.array([paces[agent] for agent in agents.ids])
             for agent, speed in zip(agents.ids, agents.speed):
-                speeds.setdefault(agent, []).append(speed)
+                speeds[agent].append(speed)
             trend = speed_trend(agents.speed, [speeds[agent] for agent in agents.ids], self.trend_steps, self.dt_)
             features = (policy_features(agents, seen, regime, pace, trend) - self.x_mean_) / self.x_std_
             draw = self.policy_.sample(torch.from_numpy(features.astype(np.float32)), torch_rng, self.temperature)
@@ -413,15 +415,17 @@ class TrainingRows(NamedTuple):
     event_examples: dict[str, int]  # examples of each role the scenes show
 
 
-def speed_trend(speed: np.ndarray, history: list[list[float]], steps: tuple[int, ...], dt: float) -> np.ndarray:
-    """Per vehicle and look-back in `steps`: its mean acceleration over that many steps (0 for a
-    vehicle seen for less long, as in training)."""
-    trend = np.zeros((len(speed), len(steps)))
-    for i, past in enumerate(history):
-        for j, k in enumerate(steps):
-            if len(past) > k:
-                trend[i, j] = (speed[i] - past[-1 - k]) / (k * dt)
-    return trend
+def mean_acceleration(speed: np.ndarray, past: np.ndarray, steps: tuple[int, ...], dt: float) -> np.ndarray:
+    """Per vehicle and look-back k in `steps`: (speed now - `past[:, j]`, its speed k steps ago) /
+    (k dt); 0 where that past speed is unknown (NaN: not seen that long). Training rows and the
+    rollout both go through here, so the policy reads its trend alike in both."""
+    return np.nan_to_num((speed[:, None] - past) / (np.asarray(steps, dtype=float) * dt))
+
+
+def speed_trend(speed: np.ndarray, history: list, steps: tuple[int, ...], dt: float) -> np.ndarray:
+    """`mean_acceleration` of vehicles in a rollout, from each one's speeds so far (oldest first)."""
+    past = np.array([[h[-1 - k] if len(h) > k else np.nan for k in steps] for h in history], dtype=float)
+    return mean_acceleration(speed, past.reshape(len(speed), len(steps)), steps, dt)
 
 
 def training_rows(scenes: SceneSet, horizon: int, trend_steps: tuple[int, ...] = ()) -> TrainingRows:
@@ -458,11 +462,11 @@ def training_rows(scenes: SceneSet, horizon: int, trend_steps: tuple[int, ...] =
                             np.nan_to_num((now["speed"].to_numpy() - prev_speed) / (horizon * dt)),
                             np.nan_to_num((now["heading"].to_numpy() - prev_heading) / (horizon * dt)))
             seen = neighbours(agents, road)
-            trend = np.zeros((len(ids), len(trend_steps)))
+            past = np.full((len(ids), len(trend_steps)), np.nan)  # unknown before the scene or the vehicle
             for j, k in enumerate(trend_steps):
-                if step - k in by_step:  # else 0, as for a vehicle not seen that long (as in sampling)
-                    past = by_step[step - k]["speed"].reindex(ids).to_numpy()
-                    trend[:, j] = np.nan_to_num((agents.speed - past) / (k * dt))
+                if step - k in by_step:
+                    past[:, j] = by_step[step - k]["speed"].reindex(ids).to_numpy()
+            trend = mean_acceleration(agents.speed, past, trend_steps, dt)
             if nxt is not None:
                 has_next = np.isin(ids, nxt.index) & own
                 if has_next.any():

@@ -89,10 +89,11 @@ class Envelope:
     def enter_within(self, inserter: Callable) -> Callable:
         """`inserter` (see generators/traffic.py), with every new vehicle no faster than lets it stop
         behind the leader it is placed behind."""
-        def insert(lane: int, leader_speed: float | None, rng) -> tuple[float, float, float, float, float]:
-            gap, speed, length, width, offset = inserter(lane, leader_speed, rng)
-            if leader_speed is not None:
-                speed = float(min(speed, safe_speed(speed, leader_speed, gap, self.reaction_time, self.braking)))
+        def insert(opening, rng) -> tuple[float, float, float, float, float]:
+            gap, speed, length, width, offset = inserter(opening, rng)
+            if opening.leader_speed is not None:
+                speed = float(min(speed, safe_speed(speed, opening.leader_speed, gap, self.reaction_time,
+                                                    self.braking)))
             return gap, speed, length, width, offset
         return insert
 

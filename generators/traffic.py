@@ -4,7 +4,7 @@ the roads and regimes learned from training scenes.
 
 A generator supplies two things: a *controller* (accelerations and yaw rates for all agents,
 given what they see) and an *inserter* (gap, speed, size and offset from the lane centre of a
-vehicle entering a lane behind another). The rollout does the rest: kinematic decoding with
+vehicle placed in an `Opening`: behind another in a lane, as the scene is laid out or as it runs). The rollout does the rest: kinematic decoding with
 clamped controls (so every track is feasible by construction), vehicles leaving at the downstream
 end and entering upstream, and the envelope: followers stay able to stop behind their leaders and
 vehicles keep off their neighbours and on the road.
@@ -12,7 +12,7 @@ vehicles keep off their neighbours and on the road.
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Callable, ClassVar
+from typing import Callable, ClassVar, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -29,7 +29,21 @@ PLACEMENT_CLEARANCE = 0.5  # m a newly placed vehicle keeps from one beside it, 
 
 
 Controller = Callable[[Agents, dict, np.random.Generator], tuple[np.ndarray, np.ndarray]]
-Inserter = Callable[[int, float | None, np.random.Generator], tuple[float, float, float, float, float]]
+
+
+class Opening(NamedTuple):
+    """Where a vehicle is to be placed: behind the last one placed in `lane` (its speed, None
+    without one), whose rear is at `front` along the road (the downstream end plus a margin
+    without one), while the first step is laid out (`initial`) or as the scene runs."""
+
+    lane: int
+    leader_speed: float | None
+    front: float
+    initial: bool
+
+
+Inserter = Callable[[Opening, np.random.Generator], tuple[float, float, float, float, float]]
+OPEN_ROAD_MARGIN = 15.0  # m; `front` of an opening with no leader: this far past the downstream end
 
 
 def rollout(road: Road, agents: Agents, steps: int, dt: float, controller: Controller, inserter: Inserter | None,
@@ -81,10 +95,11 @@ def _enter(agents: Agents, road: Road, inserter: Inserter, pending: dict, rng, n
         in_lane = np.flatnonzero(lane == k)
         last = in_lane[agents.x[in_lane].argmin()] if len(in_lane) else None
         leader_speed = float(agents.speed[last]) if last is not None else None
-        if pending[k] is None:
-            pending[k] = inserter(k, leader_speed, rng)
-        gap, speed, length, width, offset = pending[k]
         rear = agents.x[last] - agents.length[last] / 2 if last is not None else np.inf
+        if pending[k] is None:
+            front = rear if last is not None else road.length + OPEN_ROAD_MARGIN
+            pending[k] = inserter(Opening(k, leader_speed, float(front), False), rng)
+        gap, speed, length, width, offset = pending[k]
         if rear >= gap + length:  # the new vehicle's front bumper is at x = length / 2
             new.append((next_id, length / 2, road.centres[k] + offset, 0.0, speed, length, width, road.centres[k]))
             next_id += 1
@@ -110,17 +125,19 @@ def _clear_sideways(x, y, centre, length, width, movable) -> np.ndarray:
 
 
 def layout(road: Road, inserter: Inserter, rng: np.random.Generator, max_agents: int | None = None,
-           envelope: Envelope = Envelope()) -> Agents:
+           envelope: Envelope = Envelope(), ends: np.ndarray | None = None) -> Agents:
     """Initial vehicles: lane by lane from the downstream end, each behind the one before it and
-    within the envelope's safe speed."""
+    within the envelope's safe speed, until the next would reach past the lane's end: `ends[k]`
+    metres from the upstream end (see `draw_lane_ends`; the upstream end itself without)."""
     inserter = envelope.enter_within(inserter)
+    ends = np.zeros(len(road.centres)) if ends is None else ends
     rows = []
     for k in range(len(road.centres)):
-        front, leader_speed = road.length + rng.uniform(0, 30), None
+        front, leader_speed = road.length + rng.uniform(0, 2 * OPEN_ROAD_MARGIN), None
         while True:
-            gap, speed, length, width, offset = inserter(k, leader_speed, rng)
+            gap, speed, length, width, offset = inserter(Opening(k, leader_speed, float(front), True), rng)
             x = front - gap - length / 2
-            if x < length / 2:
+            if x - length / 2 < max(ends[k], 0.0):
                 break
             rows.append((x, road.centres[k] + offset, speed, length, width, road.centres[k]))
             front, leader_speed = x - length / 2, speed
@@ -173,10 +190,12 @@ def learn_scene_context(model, scenes: SceneSet) -> None:
     model.envelope_ = calibrate(scenes)
     model.roads_ = [(r.centres.tolist(), r.width, r.length) for r in roads_of(scenes)]
     model.conditions_ = scene_conditions(scenes)
+    model.lane_ends_ = learn_lane_ends(scenes)
 
 
 def scene_conditions(scenes: SceneSet) -> pd.DataFrame:
-    """Per scene: agents at the first step, density (vehicles/km/lane) and mean speed there."""
+    """Per scene: agents at the first step, density (vehicles/km/lane) and mean speed there, and
+    `queue_end`: the median over occupied lanes of where their queues end (`lane_ends`)."""
     first = scenes.tracks[scenes.tracks["step"] == 0]
     rows = []
     for s in scenes.scene_ids:
@@ -184,8 +203,63 @@ def scene_conditions(scenes: SceneSet) -> pd.DataFrame:
         now = first[first["scene"] == s]
         rows.append({"scene": s, "agents": len(now), "lanes": len(road.centres),
                      "density": len(now) / max(len(road.centres) * road.length / 1000, 1e-6),
-                     "mean_speed": float(now["speed"].mean()) if len(now) else 0.0})
+                     "mean_speed": float(now["speed"].mean()) if len(now) else 0.0,
+                     "queue_end": queue_end(lane_ends(now, road))})
     return pd.DataFrame(rows)
+
+
+def lane_ends(first_step: pd.DataFrame, road: Road) -> np.ndarray:
+    """Per lane, where its queue ends at the first step: the rear of its last vehicle, as a share
+    of the road length from the upstream end; NaN for an empty lane."""
+    ends = np.full(len(road.centres), np.nan)
+    if len(first_step):
+        lane, _ = lane_of(first_step["y"].to_numpy(), road.centres)
+        rear = (first_step["x"] - first_step["length"] / 2).to_numpy()
+        for k in np.unique(lane):
+            ends[k] = rear[lane == k].min() / road.length
+    return ends
+
+
+def queue_end(ends: np.ndarray) -> float:
+    """The median of `lane_ends` over the occupied lanes (0 where there are none)."""
+    occupied = ends[~np.isnan(ends)]
+    return float(np.median(occupied)) if len(occupied) else 0.0
+
+
+def lane_role(lane: int, lanes: int) -> str:
+    return "first" if lane == 0 else "last" if lane == lanes - 1 else "middle"
+
+
+def learn_lane_ends(scenes: SceneSet) -> dict[str, list[float]]:
+    """Per lane role, each training lane's end less its scene's `queue_end` (NaN: an empty lane)."""
+    first = scenes.tracks[scenes.tracks["step"] == 0]
+    offsets: dict[str, list[float]] = {}
+    for s in scenes.scene_ids:
+        road = Road.from_lane_table(scenes.lane_table(s))
+        ends = lane_ends(first[first["scene"] == s], road)
+        for k, end in enumerate(ends):
+            offsets.setdefault(lane_role(k, len(ends)), []).append(float(end - queue_end(ends)))
+    return offsets
+
+
+def draw_lane_ends(model, road: Road, template: int, rng: np.random.Generator) -> np.ndarray:
+    """Where each lane's queue ends in a new scene, in metres from the upstream end (inf: the lane
+    stays empty): around the template scene's `queue_end`, each lane off it as much as a training
+    lane of its role (first, middle, last) was off its scene's.
+
+    Real scenes are sparser near their ends than in the middle (US-101: a tenth of the first step's
+    vehicles in the upstream fifth, the last vehicle's rear a median 33 m in), and their queues end
+    at much the same place in every lane. Laid out to the upstream end, synthetic scenes were a
+    fifth denser than the regimes asked for; with the end drawn lane by lane by the insertion
+    model, queues ended raggedly and left lone vehicles upstream."""
+    centre = float(model.conditions_["queue_end"].iloc[template])
+    everything = [o for pool in model.lane_ends_.values() for o in pool]
+    ends = []
+    for k in range(len(road.centres)):
+        pool = model.lane_ends_.get(lane_role(k, len(road.centres))) or everything
+        offset = pool[rng.integers(len(pool))] if pool else 0.0
+        ends.append(np.inf if np.isnan(offset) else max(centre + offset, 0.0) * road.length)
+    return np.array(ends)
 
 
 class SceneGenerator(Generator):

@@ -37,7 +37,8 @@ from generators.kinematics import derive
 from generators.road import ROLES, SLOTS, Agents, Road, neighbours
 from generators.scenes import SceneSet, learned
 from generators.seeding import global_seed
-from generators.traffic import SceneGenerator, draw_road, layout, normalise_conditions, rollout, scene_conditions
+from generators.traffic import (OPEN_ROAD_MARGIN, Opening, SceneGenerator, draw_lane_ends, draw_road, layout,
+                                normalise_conditions, rollout, scene_conditions)
 from synthpipe.errors import InputDataError
 
 ENTRY_ZONE = 15.0  # m; an agent first seen this close to the upstream end entered the road there
@@ -63,12 +64,16 @@ def policy_features(agents: Agents, seen: dict, regime: np.ndarray, pace: np.nda
     return features.astype(np.float32)
 
 
-def insertion_context(lane: int, lanes: int, leader_speed: float | None, regime: np.ndarray) -> np.ndarray:
-    return np.array([leader_speed is not None, (leader_speed or 0.0) / 30, lane == 0, lane == lanes - 1,
-                     regime[0] / 50, regime[1] / 30], dtype=np.float32)
+def insertion_context(opening: Opening, road: Road, regime: np.ndarray) -> np.ndarray:
+    """What the insertion model places a vehicle by: its lane and leader, the regime, where along
+    the road, and whether the scene is being laid out or running."""
+    lanes = len(road.centres)
+    return np.array([opening.leader_speed is not None, (opening.leader_speed or 0.0) / 30, opening.lane == 0,
+                     opening.lane == lanes - 1, regime[0] / 50, regime[1] / 30, opening.front / road.length,
+                     opening.initial], dtype=np.float32)
 
 
-INSERTION_INPUTS = 6  # see insertion_context
+INSERTION_INPUTS = 8  # see insertion_context
 INSERTION_OUTPUTS = 5  # gap, speed, length, width, offset from the lane centre
 PACE_INPUTS = 3  # speed when first seen, the regime's density and mean speed
 
@@ -213,7 +218,8 @@ class TrafficMDN(SceneGenerator):
         wanted = list(condition.get("events", []))
         for attempt in range(1, self.max_tries + 1):
             road, regime = self._draw_road_and_regime(condition, template, rng)
-            agents = self._layout(road, regime, condition.get("agents"), rng, torch_rng)
+            ends = draw_lane_ends(self, road, template, rng)
+            agents = self._layout(road, regime, ends, condition.get("agents"), rng, torch_rng)
             assign_roles(agents, road, wanted, rng)
             inserter = self._inserter(road, regime, torch_rng) if self.entering_ else None
             tracks = rollout(road, agents, steps, self.dt_, self._controller(regime, torch_rng), inserter, rng,
@@ -232,19 +238,20 @@ class TrafficMDN(SceneGenerator):
         speed = condition.get("speed") or float(row["mean_speed"]) * rng.uniform(0.95, 1.05)
         return road, np.array([density, speed])
 
-    def _layout(self, road: Road, regime: np.ndarray, agents: int | None, rng, torch_rng) -> Agents:
+    def _layout(self, road: Road, regime: np.ndarray, ends: np.ndarray, agents: int | None, rng, torch_rng
+                ) -> Agents:
         scale = 1.0
-        for _ in range(6):  # with a requested count: denser until there are enough vehicles
+        for _ in range(6):  # with a requested count: denser, queues longer, until there are enough
             placed = layout(road, self._inserter(road, regime * [scale, 1.0], torch_rng), rng, max_agents=agents,
-                            envelope=self.envelope_)
+                            envelope=self.envelope_, ends=ends / scale)
             if agents is None or len(placed) >= agents:
                 return placed
             scale *= 1.3
         return placed
 
     def _inserter(self, road: Road, regime: np.ndarray, torch_rng):
-        def insert(lane: int, leader_speed: float | None, rng) -> tuple[float, float, float, float, float]:
-            context = torch.from_numpy(insertion_context(lane, len(road.centres), leader_speed, regime)[None])
+        def insert(opening: Opening, rng) -> tuple[float, float, float, float, float]:
+            context = torch.from_numpy(insertion_context(opening, road, regime)[None])
             draw = self.inserter_.sample(context, torch_rng, self.temperature).numpy()[0]
             return insertion_decode(draw * self.ins_std_ + self.ins_mean_, road.width)
         return insert
@@ -428,6 +435,28 @@ def speed_trend(speed: np.ndarray, history: list, steps: tuple[int, ...], dt: fl
     return mean_acceleration(speed, past.reshape(len(speed), len(steps)), steps, dt)
 
 
+def insertion_rows(agents: Agents, lane: np.ndarray, offset: np.ndarray, road: Road, regime: np.ndarray,
+                   entering: np.ndarray, initial: bool) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The insertion model's (context, target) rows of one step: one per `entering` vehicle, placed
+    behind the nearest vehicle ahead in its lane however far ahead that is (the downstream end
+    plus `OPEN_ROAD_MARGIN` without one), as `layout` and the rollout place them."""
+    rear, nose = agents.x - agents.length / 2, agents.x + agents.length / 2
+    rows = []
+    for k in range(len(road.centres)):
+        in_lane = np.flatnonzero(lane == k)
+        in_lane = in_lane[np.argsort(-agents.x[in_lane])]  # downstream first
+        for position, i in enumerate(in_lane):
+            if not entering[i]:
+                continue
+            lead = in_lane[position - 1] if position else None
+            front = rear[lead] if lead is not None else road.length + OPEN_ROAD_MARGIN
+            opening = Opening(k, float(agents.speed[lead]) if lead is not None else None, float(front), initial)
+            rows.append((insertion_context(opening, road, regime),
+                         insertion_target(front - nose[i], agents.speed[i], agents.length[i], agents.width[i],
+                                          offset[i])))
+    return rows
+
+
 def training_rows(scenes: SceneSet, horizon: int, trend_steps: tuple[int, ...] = ()) -> TrainingRows:
     """The networks' training rows, from the smoothed real scenes. A `context_only` vehicle is a
     neighbour in others' rows but never has rows of its own."""
@@ -479,13 +508,11 @@ def training_rows(scenes: SceneSet, horizon: int, trend_steps: tuple[int, ...] =
                     y_rows.append(np.column_stack([accel, yaw]))
                     x_scene.append(np.full(len(accel), scene))
             entering = (first_seen.reindex(ids).to_numpy() == step) & ((step == 0) | (agents.x < ENTRY_ZONE)) & own
-            for i in np.flatnonzero(entering):
-                lead = seen["lead_index"][i]
-                leader_speed = float(agents.speed[lead]) if lead >= 0 else None
-                gap = seen["lead_gap"][i] if lead >= 0 else road.length - agents.x[i] + 15
-                ins_x.append(insertion_context(int(seen["lane"][i]), len(road.centres), leader_speed, regime))
+            for context, target in insertion_rows(agents, seen["lane"], seen["offset"], road, regime, entering,
+                                                  initial=step == 0):
+                ins_x.append(context)
+                ins_y.append(target)
                 ins_scene.append(scene)
-                ins_y.append(insertion_target(gap, agents.speed[i], agents.length[i], agents.width[i], seen["offset"][i]))
     first_steps = smooth.groupby(["scene", "agent"])["step"].min()
     if not x_rows or len(ins_x) < 10:
         raise InputDataError("too little motion in the scenes to learn from; give longer or busier scenes")

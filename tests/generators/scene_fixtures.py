@@ -16,8 +16,8 @@ def idm_scenes(n_scenes: int = 6, steps: int = 40, seed: int = 0, lanes: int = 3
         rng = np.random.default_rng([seed, scene])
         road = Road(np.arange(lanes) * 3.6, 3.6, length)
 
-        def insert(lane, leader_speed, rng):
-            speed = leader_speed if leader_speed is not None else rng.uniform(12, 20)
+        def insert(opening, rng):
+            speed = opening.leader_speed if opening.leader_speed is not None else rng.uniform(12, 20)
             return rng.uniform(8, 35), float(np.clip(speed + rng.normal(0, 1.5), 3, 30)), 4.5, 1.8, 0.0
 
         agents = layout(road, insert, rng)

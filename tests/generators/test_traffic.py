@@ -220,3 +220,67 @@ def test_per_vehicle_networks_validate_on_whole_recordings_and_keep_their_best_e
         final = float(-network.model.log_likelihood(*network.validation).mean())
     assert np.argmin(network.validation_losses) < len(network.validation_losses) - 1  # the last was not the best
     assert final == pytest.approx(min(network.validation_losses))
+
+
+def test_insertion_rows_place_each_vehicle_behind_its_lane_leader():
+    from generators.traffic import OPEN_ROAD_MARGIN
+    from generators.traffic_mdn import insertion_rows
+
+    road = Road(np.array([0.0, 3.6, 7.2]), 3.6, 200.0)
+    x, lane = np.array([100.0, 60.0, 150.0]), np.array([0, 0, 1])
+    agents = Agents(np.arange(3), x, road.centres[lane], np.zeros(3), np.array([10.0, 12.0, 14.0]), np.full(3, 4.0),
+                    np.full(3, 1.8), np.zeros((3, 2)))
+    regime = np.array([20.0, 12.0])
+    rows = insertion_rows(agents, lane, np.zeros(3), road, regime, np.ones(3, bool), initial=True)
+    gaps = [float(np.expm1(target[0])) for _, target in rows]
+    fronts = [float(context[6]) * road.length for context, _ in rows]
+    open_end = road.length + OPEN_ROAD_MARGIN
+    # lane 0: the first vehicle behind the open road, the second behind the first; lane 1: one vehicle
+    assert fronts == pytest.approx([open_end, 98.0, open_end])
+    assert gaps == pytest.approx([open_end - 102.0, 98.0 - 62.0, open_end - 152.0], rel=1e-5)
+    assert [float(context[1]) * 30 for context, _ in rows] == pytest.approx([0.0, 10.0, 0.0])  # leader speeds
+    assert all(context[7] == 1.0 for context, _ in rows)
+    later = insertion_rows(agents, lane, np.zeros(3), road, regime, np.array([False, True, False]), initial=False)
+    assert len(later) == 1 and later[0][0][7] == 0.0  # as the scene runs: only the vehicle that entered
+
+
+def test_layout_fills_each_lane_down_to_its_end():
+    from generators.traffic import layout
+
+    road = Road(np.array([0.0, 3.6, 7.2]), 3.6, 300.0)
+
+    def insert(opening, rng):
+        assert opening.initial
+        return 10.0, 12.0, 4.0, 1.8, 0.0
+
+    agents = layout(road, insert, np.random.default_rng(0), ends=np.array([150.0, 60.0, np.inf]))
+    rears, lanes = agents.x - agents.length / 2, np.round(agents.y / 3.6).astype(int)
+    assert rears[lanes == 0].min() >= 150.0 and rears[lanes == 1].min() >= 60.0 and not (lanes == 2).any()
+    assert rears[lanes == 0].min() < 150.0 + 14.0  # the queue goes on as long as the next vehicle fits
+
+
+def test_lane_ends_follow_the_template_scene_and_leave_empty_lanes_empty():
+    from types import SimpleNamespace
+
+    from generators.traffic import draw_lane_ends
+
+    model = SimpleNamespace(conditions_=pd.DataFrame({"queue_end": [0.2, 0.5]}),
+                            lane_ends_={"first": [np.nan], "middle": [0.0, 0.1], "last": [-0.1]})
+    road = Road(np.arange(4) * 3.6, 3.6, 200.0)
+    ends = draw_lane_ends(model, road, 1, np.random.default_rng(0))
+    assert ends[0] == np.inf and set(ends[1:3]) <= {100.0, 120.0} and ends[3] == pytest.approx(80.0)
+
+
+def test_scene_conditions_say_where_the_queues_end():
+    from generators.scenes import SceneSet
+    from generators.traffic import learn_lane_ends, scene_conditions
+
+    road = Road(np.array([0.0, 3.6, 7.2]), 3.6, 200.0)  # the third lane is empty
+    tracks = pd.concat([_track(0, 0, [150.0, 151.0], [0.0, 0.0], 10.0, 0, length=4.0),
+                        _track(0, 1, [52.0, 53.0], [0.0, 0.0], 10.0, 0, length=4.0),
+                        _track(0, 2, [72.0, 73.0], [3.6, 3.6], 10.0, 1, length=4.0)], ignore_index=True)
+    scenes = SceneSet(tracks, road.lane_table(0), 0.1, {0: "r"})
+    assert scene_conditions(scenes)["queue_end"].iloc[0] == pytest.approx(0.3)  # median of 50 m and 70 m
+    offsets = learn_lane_ends(scenes)
+    assert offsets["first"] == pytest.approx([-0.05]) and offsets["middle"] == pytest.approx([0.05])
+    assert np.isnan(offsets["last"][0])

@@ -4,10 +4,11 @@ the roads and regimes learned from training scenes.
 
 A generator supplies two things: a *controller* (accelerations and yaw rates for all agents,
 given what they see) and an *inserter* (gap, speed, size and offset from the lane centre of a
-vehicle placed in an `Opening`: behind another in a lane, as the scene is laid out or as it runs). The rollout does the rest: kinematic decoding with
-clamped controls (so every track is feasible by construction), vehicles leaving at the downstream
-end and entering upstream, and the envelope: followers stay able to stop behind their leaders and
-vehicles keep off their neighbours and on the road.
+vehicle placed in an `Opening`: behind another in a lane, as the scene is laid out or as it
+runs). The rollout does the rest: kinematic decoding with clamped controls (so every track is
+feasible by construction), vehicles leaving at the downstream end and entering upstream, and the
+envelope: followers stay able to stop behind their leaders and vehicles keep off their neighbours
+and on the road.
 """
 from __future__ import annotations
 
@@ -250,8 +251,9 @@ def draw_lane_ends(model, road: Road, template: int, rng: np.random.Generator) -
     Real scenes are sparser near their ends than in the middle (US-101: a tenth of the first step's
     vehicles in the upstream fifth, the last vehicle's rear a median 33 m in), and their queues end
     at much the same place in every lane. Laid out to the upstream end, synthetic scenes were a
-    fifth denser than the regimes asked for; with the end drawn lane by lane by the insertion
-    model, queues ended raggedly and left lone vehicles upstream."""
+    fifth denser than the regimes asked for. An insertion model taught to end queues itself ended
+    them lane by lane, raggedly, and left lone vehicles upstream (4 % of agent-steps with nobody
+    within 15 m, against 1 % real)."""
     centre = float(model.conditions_["queue_end"].iloc[template])
     everything = [o for pool in model.lane_ends_.values() for o in pool]
     ends = []

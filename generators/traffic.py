@@ -138,7 +138,7 @@ def layout(road: Road, inserter: Inserter, rng: np.random.Generator, max_agents:
         while True:
             gap, speed, length, width, offset = inserter(Opening(k, leader_speed, float(front), True), rng)
             x = front - gap - length / 2
-            if x - length / 2 < max(ends[k], 0.0):
+            if x - length / 2 < ends[k]:
                 break
             rows.append((x, road.centres[k] + offset, speed, length, width, road.centres[k]))
             front, leader_speed = x - length / 2, speed
@@ -191,21 +191,22 @@ def learn_scene_context(model, scenes: SceneSet) -> None:
     model.envelope_ = calibrate(scenes)
     model.roads_ = [(r.centres.tolist(), r.width, r.length) for r in roads_of(scenes)]
     model.conditions_ = scene_conditions(scenes)
-    model.lane_ends_ = learn_lane_ends(scenes)
+    model.lane_ends_ = learn_lane_ends(model.conditions_)
 
 
 def scene_conditions(scenes: SceneSet) -> pd.DataFrame:
-    """Per scene: agents at the first step, density (vehicles/km/lane) and mean speed there, and
-    `queue_end`: the median over occupied lanes of where their queues end (`lane_ends`)."""
+    """Per scene: agents at the first step, density (vehicles/km/lane) and mean speed there, where
+    each lane's queue ends (`lane_ends`) and `queue_end`, the median of those over occupied lanes."""
     first = scenes.tracks[scenes.tracks["step"] == 0]
     rows = []
     for s in scenes.scene_ids:
         road = Road.from_lane_table(scenes.lane_table(s))
         now = first[first["scene"] == s]
+        ends = lane_ends(now, road)
         rows.append({"scene": s, "agents": len(now), "lanes": len(road.centres),
                      "density": len(now) / max(len(road.centres) * road.length / 1000, 1e-6),
                      "mean_speed": float(now["speed"].mean()) if len(now) else 0.0,
-                     "queue_end": queue_end(lane_ends(now, road))})
+                     "lane_ends": ends, "queue_end": queue_end(ends)})
     return pd.DataFrame(rows)
 
 
@@ -231,22 +232,21 @@ def lane_role(lane: int, lanes: int) -> str:
     return "first" if lane == 0 else "last" if lane == lanes - 1 else "middle"
 
 
-def learn_lane_ends(scenes: SceneSet) -> dict[str, list[float]]:
-    """Per lane role, each training lane's end less its scene's `queue_end` (NaN: an empty lane)."""
-    first = scenes.tracks[scenes.tracks["step"] == 0]
+def learn_lane_ends(conditions: pd.DataFrame) -> dict[str, list[float]]:
+    """Per lane role, each training lane's end less its scene's `queue_end` (NaN: an empty lane),
+    from `scene_conditions`."""
     offsets: dict[str, list[float]] = {}
-    for s in scenes.scene_ids:
-        road = Road.from_lane_table(scenes.lane_table(s))
-        ends = lane_ends(first[first["scene"] == s], road)
+    for ends, centre in zip(conditions["lane_ends"], conditions["queue_end"]):
         for k, end in enumerate(ends):
-            offsets.setdefault(lane_role(k, len(ends)), []).append(float(end - queue_end(ends)))
+            offsets.setdefault(lane_role(k, len(ends)), []).append(float(end - centre))
     return offsets
 
 
-def draw_lane_ends(model, road: Road, template: int, rng: np.random.Generator) -> np.ndarray:
+def draw_lane_ends(queue_end: float, offsets: dict[str, list[float]], road: Road, rng: np.random.Generator
+                   ) -> np.ndarray:
     """Where each lane's queue ends in a new scene, in metres from the upstream end (inf: the lane
-    stays empty): around the template scene's `queue_end`, each lane off it as much as a training
-    lane of its role (first, middle, last) was off its scene's.
+    stays empty): around the template scene's `queue_end`, each lane off it by one of the training
+    lanes' `offsets` of its role (first, middle, last; `learn_lane_ends`).
 
     Real scenes are sparser near their ends than in the middle (US-101: a tenth of the first step's
     vehicles in the upstream fifth, the last vehicle's rear a median 33 m in), and their queues end
@@ -254,13 +254,12 @@ def draw_lane_ends(model, road: Road, template: int, rng: np.random.Generator) -
     fifth denser than the regimes asked for. An insertion model taught to end queues itself ended
     them lane by lane, raggedly, and left lone vehicles upstream (4 % of agent-steps with nobody
     within 15 m, against 1 % real)."""
-    centre = float(model.conditions_["queue_end"].iloc[template])
-    everything = [o for pool in model.lane_ends_.values() for o in pool]
+    everything = [o for pool in offsets.values() for o in pool]
     ends = []
     for k in range(len(road.centres)):
-        pool = model.lane_ends_.get(lane_role(k, len(road.centres))) or everything
+        pool = offsets.get(lane_role(k, len(road.centres))) or everything
         offset = pool[rng.integers(len(pool))] if pool else 0.0
-        ends.append(np.inf if np.isnan(offset) else max(centre + offset, 0.0) * road.length)
+        ends.append(np.inf if np.isnan(offset) else max(queue_end + offset, 0.0) * road.length)
     return np.array(ends)
 
 

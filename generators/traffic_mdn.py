@@ -218,7 +218,7 @@ class TrafficMDN(SceneGenerator):
         wanted = list(condition.get("events", []))
         for attempt in range(1, self.max_tries + 1):
             road, regime = self._draw_road_and_regime(condition, template, rng)
-            ends = draw_lane_ends(self, road, template, rng)
+            ends = draw_lane_ends(float(self.conditions_["queue_end"].iloc[template]), self.lane_ends_, road, rng)
             agents = self._layout(road, regime, ends, condition.get("agents"), rng, torch_rng)
             assign_roles(agents, road, wanted, rng)
             inserter = self._inserter(road, regime, torch_rng) if self.entering_ else None

@@ -260,14 +260,11 @@ def test_layout_fills_each_lane_down_to_its_end():
 
 
 def test_lane_ends_follow_the_template_scene_and_leave_empty_lanes_empty():
-    from types import SimpleNamespace
-
     from generators.traffic import draw_lane_ends
 
-    model = SimpleNamespace(conditions_=pd.DataFrame({"queue_end": [0.2, 0.5]}),
-                            lane_ends_={"first": [np.nan], "middle": [0.0, 0.1], "last": [-0.1]})
+    offsets = {"first": [np.nan], "middle": [0.0, 0.1], "last": [-0.1]}
     road = Road(np.arange(4) * 3.6, 3.6, 200.0)
-    ends = draw_lane_ends(model, road, 1, np.random.default_rng(0))
+    ends = draw_lane_ends(0.5, offsets, road, np.random.default_rng(0))
     assert ends[0] == np.inf and set(ends[1:3]) <= {100.0, 120.0} and ends[3] == pytest.approx(80.0)
 
 
@@ -279,8 +276,8 @@ def test_scene_conditions_say_where_the_queues_end():
     tracks = pd.concat([_track(0, 0, [150.0, 151.0], [0.0, 0.0], 10.0, 0, length=4.0),
                         _track(0, 1, [52.0, 53.0], [0.0, 0.0], 10.0, 0, length=4.0),
                         _track(0, 2, [72.0, 73.0], [3.6, 3.6], 10.0, 1, length=4.0)], ignore_index=True)
-    scenes = SceneSet(tracks, road.lane_table(0), 0.1, {0: "r"})
-    assert scene_conditions(scenes)["queue_end"].iloc[0] == pytest.approx(0.3)  # median of 50 m and 70 m
-    offsets = learn_lane_ends(scenes)
+    conditions = scene_conditions(SceneSet(tracks, road.lane_table(0), 0.1, {0: "r"}))
+    assert conditions["queue_end"].iloc[0] == pytest.approx(0.3)  # median of 50 m and 70 m
+    offsets = learn_lane_ends(conditions)
     assert offsets["first"] == pytest.approx([-0.05]) and offsets["middle"] == pytest.approx([0.05])
     assert np.isnan(offsets["last"][0])

@@ -4,9 +4,15 @@ agent's past and its leader, and proposes `modes` futures of the next three seco
 Trained on synthetic and on real scenes (the same number of samples, the same seeds) and scored
 on real held-out scenes by minADE / minFDE over its modes, the usual motion-forecasting figures:
 the gap between the two is what a user loses by training on synthetic data. Each side's figure
-is the mean over `config.seeds` trainings: on US-101, three trainings on the same scenes that
-differ only in their seed gave minADEs 8-13 % apart, most of the 15 % the target allows.
+is the mean over `config.seeds` trainings.
+
+The check must be steadier than the 15 % it tests. With plain winner-takes-all training, six to eight
+trainings on the same US-101 scenes that differ only in their seed gave minADEs whose standard
+deviation was 4-9 % of their mean, one of them 17 % above it: a mode that loses early never
+learns again. Relaxed winner-takes-all (each loser keeps a small share of the loss) brought that
+to 1-2 %, and a lower minADE on both sides.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,7 +22,7 @@ from domains.driving.profiles import PredictorConfig
 from generators.scenes import SceneSet
 from generators.seeding import global_seed
 
-ANCHOR_EVERY = 10  # steps between prediction times of one agent
+ANCHOR_EVERY = 5  # steps between prediction times of one agent
 POSITION_SCALE = 10.0  # m; inputs and targets are divided by it
 
 
@@ -51,8 +57,9 @@ def prediction_samples(scenes: SceneSet, config: PredictorConfig) -> tuple[np.nd
 
 
 class MotionPredictor:
-    """K-mode MLP trained winner-takes-all on ADE, plus a mode classifier. It predicts corrections
-    to constant-velocity extrapolation, so even a briefly trained model starts from a sane guess."""
+    """K-mode MLP trained with relaxed winner-takes-all on ADE, plus a mode classifier. It predicts
+    corrections to constant-velocity extrapolation, so even a briefly trained model starts from a
+    sane guess."""
 
     def __init__(self, config: PredictorConfig, seed: int):
         self.config, self.seed = config, seed
@@ -74,7 +81,10 @@ class MotionPredictor:
                     trajectories, logits = self._forward(x[batch])
                     errors = (trajectories - y[batch][:, None]).norm(dim=-1).mean(-1)  # [b, modes] ADE
                     best = errors.argmin(1)
-                    loss = errors.gather(1, best[:, None]).mean() + 0.1 * nn.functional.cross_entropy(logits, best)
+                    winner = errors.gather(1, best[:, None]).mean()
+                    losers = (errors.sum(1).mean() - winner) / (c.modes - 1)
+                    loss = ((1 - c.wta_relaxation) * winner + c.wta_relaxation * losers
+                            + 0.1 * nn.functional.cross_entropy(logits, best))
                     optimiser.zero_grad()
                     loss.backward()
                     optimiser.step()

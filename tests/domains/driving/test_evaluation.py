@@ -90,6 +90,31 @@ def test_predictor_learns_motion_from_scenes():
     assert min_ade < 0.2 * standing_still and min_fde > min_ade
 
 
+def three_manoeuvres(n: int, seed: int, config: PredictorConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Predictor samples of one past (straight on at 1 m/step) and three equally likely futures:
+    straight on, curving left, curving right. Which one is not in the inputs."""
+    rng = np.random.default_rng(seed)
+    h, f = config.history, config.horizon
+    inputs = np.zeros((n, 2 * (h + 1) + 4))
+    inputs[:, : h + 1] = np.linspace(-h, 0, h + 1) / 10  # past x, in the predictor's 10 m units
+    inputs[:, -4:] = rng.normal(size=(n, 4))
+    side = rng.integers(-1, 2, n)
+    t = np.arange(1, f + 1)
+    futures = np.stack([np.broadcast_to(t * 1.0, (n, f)), side[:, None] * 0.02 * t**2], -1)
+    return inputs, futures, side
+
+
+@pytest.mark.parametrize("seed", [1, 2, 4])
+def test_predictor_keeps_a_mode_for_every_manoeuvre(seed):
+    # Plain winner-takes-all leaves a mode that lost early unused: with seeds 1, 2 and 4 it
+    # misses one manoeuvre by 2.7 m. The relaxed loss keeps every mode learning.
+    config = PredictorConfig(history=10, horizon=20, modes=3, hidden=32, epochs=15)
+    x, y, _ = three_manoeuvres(3000, 0, config)
+    tx, ty, side = three_manoeuvres(600, 1, config)
+    predictor = MotionPredictor(config, seed).fit(x, y)
+    assert all(predictor.min_ade_fde(tx[side == s], ty[side == s])[0] < 0.1 for s in (-1, 0, 1))
+
+
 def test_commonroad_files_round_trip(tmp_path):
     scenes = idm_scenes(2, steps=20)
     write_scenario(scenes, 1, tmp_path / "scene_00001.xml", ["cut_in"], "driving/test")

@@ -45,9 +45,9 @@ def one(generator: str, profile_name: str, seed: int, par_max_sequences: int) ->
     if generator == "par":  # PAR samples step by step in Python: cap its count to keep the run finite
         n = min(n, par_max_sequences)
     start = time.perf_counter()
-    synthetic = model.sample(n, seed=seed, length=length)
-    sample_s = time.perf_counter() - start
-    report = evaluate(split, synthetic, finance.decode(synthetic, split.train, seed), profile, seed)
+    synthetic, published = finance.sample(model, split, {"n": n, "length": length}, seed)
+    sample_s = time.perf_counter() - start  # includes decoding to prices
+    report = evaluate(split, synthetic, published, profile, seed)
     metrics = {m.name: (m.value, m.baseline) for m in report.metrics}
     return {
         "generator": generator, "profile": profile_name, "params": params, "train_windows": list(train.shape),

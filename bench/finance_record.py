@@ -52,6 +52,8 @@ def one(dataset: str, config: str, seed: int, long_paths: int, long_length: int,
 
     import generators
     from domains import get_domain
+    from domains.finance.codec import level_inputs
+    from domains.finance.domain import start_days
     from domains.finance.evaluation import fit_codec
     from domains.finance.record import long_path_scores, privacy_scores, timegan_scores
     from domains.finance.windows import days, segments
@@ -71,15 +73,17 @@ def one(dataset: str, config: str, seed: int, long_paths: int, long_length: int,
 
     n_windows = sum(max(len(part) - profile.window + 1, 0) for part in segments(split.train))
     n_windows = min(n_windows, cap or n_windows)
-    windows = model.sample(n_windows, seed=seed, length=profile.window)
-    scores = timegan_scores(split, finance.decode(windows, split.train, seed), profile.window, seed)
+    _, windows = finance.sample(model, split, {"n": n_windows, "length": profile.window}, seed)
+    scores = timegan_scores(split, windows, profile.window, seed)
 
     n_cost = min(cost_paths, cap or cost_paths)
     start = time.perf_counter()
-    paths = model.sample(n_cost, seed=seed + 1, length=252)
+    paths = model.sample(n_cost, seed=seed + 1, length=252,
+                         **level_inputs(model, codec, start_days(split.train, n_cost, seed + 1)))
     sample_s = time.perf_counter() - start
     n_long = min(long_paths, cap or long_paths)
-    long = paths[:n_long] if long_length == 252 else model.sample(n_long, seed=seed + 2, length=long_length)
+    long = paths[:n_long] if long_length == 252 else model.sample(
+        n_long, seed=seed + 2, length=long_length, **level_inputs(model, codec, start_days(split.train, n_long, seed + 2)))
     return {
         "dataset": dataset, "config": config, "seed": seed, "params": params, "train_windows": list(train.shape),
         "fit_s": fit_s, "sample_s": sample_s, "sampled": n_cost, "timegan": scores,

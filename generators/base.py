@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,6 +24,9 @@ class Generator(ABC):
     modality: ClassVar[str]
     # Sequence generators that can continue given history: `sample(..., context=(n, c, F))`.
     reads_history: ClassVar[bool] = False
+    # Sequence generators that see the running level of some features: they fit on
+    # `LevelledSequences` and take `sample(..., start_levels=(n, k))`.
+    reads_levels: ClassVar[bool] = False
 
     def get_params(self) -> dict[str, Any]:
         """The `__init__` keyword arguments, read back from attributes of the same name."""
@@ -60,6 +64,25 @@ class Generator(ABC):
     @abstractmethod
     def load(cls, path: Path | str) -> "Generator":
         """Read a generator written by `save`."""
+
+
+@dataclass(frozen=True)
+class LevelledSequences:
+    """Sequences whose features `level_features` are changes of a level that matters in itself
+    (a mean-reverting series such as the VIX: where it stands says where it goes, and how calm
+    the rest is). `start_levels` `(n, k)` holds each sequence's level before its first step; the
+    level after step t is the start plus the sum of that feature's steps up to t."""
+
+    features: np.ndarray
+    level_features: tuple[int, ...]
+    start_levels: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return np.shape(self.features)
+
+    def __len__(self) -> int:
+        return len(self.features)
 
 
 def check_sequences(data: Any, *, min_sequences: int = 2, min_length: int = 2) -> np.ndarray:

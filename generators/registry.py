@@ -12,6 +12,7 @@ from synthpipe.errors import UnknownNameError, unknown
 
 _BUILTIN: dict[str, str] = {
     "mdn-gru": "generators.mdn_gru:MixtureDensityGRU",
+    "mdn-gru-levels": "generators.mdn_gru:LevelAwareMixtureDensityGRU",
     "par": "generators.par:PARGenerator",
     "garch-t": "generators.garch:GARCHT",
     "block-bootstrap": "generators.block_bootstrap:StationaryBlockBootstrap",

@@ -33,6 +33,8 @@ def idm_acceleration(speed, desired, gap, closing):
 
 
 class SDVIDMGenerator(SceneGenerator):
+    """Baseline scenes: SDV Gaussian-copula initial states rolled out with IDM and MOBIL."""
+
     name = "sdv-idm"
     honours_context_only = True
 

@@ -130,6 +130,8 @@ class ConditionalMDN(nn.Module):
 
 
 class TrafficMDN(SceneGenerator):
+    """Learned multi-agent traffic scenes: behaviour, insertion and scene mixture-density networks."""
+
     name = "traffic-mdn"
     takes_event_requests = True
     honours_context_only = True

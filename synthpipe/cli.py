@@ -168,9 +168,12 @@ def cmd_verify(args) -> int:
 def cmd_generators(args) -> int:
     import generators
 
-    for name in generators.names():
+    names = generators.names()
+    width = max(map(len, names))
+    for name in names:
         cls = generators.get_generator_class(name)
-        print(f"{name:<10} {cls.modality:<10} {(cls.__doc__ or '').strip().splitlines()[0]}")
+        summary = next(iter((cls.__doc__ or "").strip().splitlines()), "")
+        print(f"{name:<{width}}  {cls.modality:<9} {summary}")
     return EXIT_OK
 
 

@@ -6,6 +6,10 @@ and the log change of volume. Decoding rebuilds prices from a starting row, so p
 keep the source's units and Low <= Open, Close <= High holds by construction. Other positive
 columns are modelled by log returns, columns with zero or negative values by first differences,
 and exact duplicates of another column (e.g. an unadjusted `Adj Close`) are copied.
+
+Positive series that revert to a mean (by an augmented Dickey-Fuller test on their log level,
+as the VIX does) are `mean_reverting`: a generator that reads levels also sees where such a
+series stands, not only its daily changes (`levels`, `level_inputs`).
 """
 from __future__ import annotations
 
@@ -38,6 +42,7 @@ class PriceCodec:
     log_levels: list[str] = field(default_factory=list)
     diff_levels: list[str] = field(default_factory=list)
     aliases: dict[str, str] = field(default_factory=dict)
+    mean_reverting: list[str] = field(default_factory=list)
 
     # -- roles -------------------------------------------------------------------------------
     @classmethod
@@ -75,6 +80,7 @@ class PriceCodec:
             if frame[column].nunique() <= 1:
                 raise InputDataError(f"column {column!r} is constant; drop it, there is nothing to model")
             (codec.log_levels if (frame[column] > 0).all() else codec.diff_levels).append(column)
+        codec.mean_reverting = [c for c in codec.log_levels if reverts_to_mean(np.log(frame[c].to_numpy(float)))]
         return codec
 
     @property
@@ -86,6 +92,16 @@ class PriceCodec:
                                                    (a.volume, "dlogvol")) if c]
         names += [f"{c}:logret" for c in self.log_levels] + [f"{c}:diff" for c in self.diff_levels]
         return names
+
+    @property
+    def level_features(self) -> tuple[int, ...]:
+        """Indices of the mean-reverting series' log returns among the features."""
+        names = self.feature_names
+        return tuple(names.index(f"{c}:logret") for c in self.mean_reverting)
+
+    def levels(self, rows: pd.DataFrame) -> np.ndarray:
+        """Log levels `(n, k)` of the mean-reverting series on the given days."""
+        return np.log(rows[self.mean_reverting].to_numpy(np.float64)).reshape(len(rows), len(self.mean_reverting))
 
     @property
     def return_columns(self) -> list[str]:
@@ -158,3 +174,21 @@ class PriceCodec:
         for c in self.return_columns:
             frame[f"logret_{c}"] = returns[c].reshape(-1)
         return frame
+
+
+MEAN_REVERSION_P = 0.01  # ADF p-value below which a series counts as mean-reverting
+MIN_DAYS_FOR_ADF = 100
+
+
+def reverts_to_mean(series: np.ndarray) -> bool:
+    """Whether an augmented Dickey-Fuller test rejects a unit root in `series`."""
+    from arch.unitroot import ADF
+
+    return len(series) >= MIN_DAYS_FOR_ADF and float(ADF(series).pvalue) < MEAN_REVERSION_P
+
+
+def level_inputs(model, codec: PriceCodec, starts: pd.DataFrame) -> dict:
+    """The `sample` keyword giving each path's start levels, for a model fitted with levels."""
+    if not getattr(model, "level_features_", ()):
+        return {}
+    return {"start_levels": codec.levels(starts)}

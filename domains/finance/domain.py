@@ -8,13 +8,16 @@ import numpy as np
 import pandas as pd
 
 from domains.base import Domain, SourceSpec, Split
+import generators
 from domains.finance import publishing
+from domains.finance.codec import level_inputs
 from domains.finance.evaluation import evaluate, fit_codec
 from domains.finance.expectations import input_suite
 from domains.finance.profiles import PROFILES, FinanceProfile
 from domains.finance.regimes import Regime, RegimeSpec, comparison, history, regime_split, sample_regime
 from domains.finance.sources import ARCH_SERIES, load_source, parse_arch_series
-from domains.finance.windows import days, split_blocked, windows_of
+from domains.finance.windows import days, split_blocked, window_starts, windows_of
+from generators.base import LevelledSequences
 from synthpipe.errors import InputDataError
 from validation.expectations import describe_failures, run_suite
 from validation.report import Report
@@ -57,21 +60,24 @@ class FinanceDomain(Domain):
         # from touching: one metric window's length.
         return split_blocked(data, profile.holdout_fraction, profile.block, profile.window)
 
-    def training_data(self, train: pd.DataFrame, profile: FinanceProfile, generator: str) -> np.ndarray:
+    def training_data(self, train: pd.DataFrame, profile: FinanceProfile,
+                      generator: str) -> np.ndarray | LevelledSequences:
+        """Windows of encoded days; for a generator that reads levels, with the level each window
+        starts from of every mean-reverting series."""
         plan = profile.plan(generator)
-        return windows_of(train, fit_codec(train).encode, plan.train_window or profile.train_window, plan.train_stride)[0]
+        codec, length = fit_codec(train), plan.train_window or profile.train_window
+        windows = windows_of(train, codec.encode, length, plan.train_stride)[0]
+        if not codec.mean_reverting or not generators.get_generator_class(generator).reads_levels:
+            return windows
+        return LevelledSequences(windows, codec.level_features,
+                                 codec.levels(window_starts(train, length, plan.train_stride)))
 
     def sample_request(self, profile: FinanceProfile, train: pd.DataFrame, n: int | None,
                        generator: str | None = None) -> dict:
         return {"n": n or profile.n_sequences, "length": profile.sequence_length}
 
     def decode(self, synthetic: np.ndarray, train: pd.DataFrame, seed: int) -> pd.DataFrame:
-        # Each path starts from the levels of a random real training day: realistic price levels
-        # and cross-asset ratios, while every step after it is synthetic.
-        rng = np.random.default_rng(seed)
-        real = days(train)
-        starts = real.iloc[rng.integers(0, len(real), len(synthetic))]
-        return fit_codec(real).decode(synthetic, starts)
+        return fit_codec(train).decode(synthetic, start_days(train, len(synthetic), seed))
 
     def parse_regime(self, text: str) -> RegimeSpec:
         return RegimeSpec.parse(text)
@@ -83,7 +89,10 @@ class FinanceDomain(Domain):
     def sample(self, model, split: Split, request: dict, seed: int, regime: str | None = None,
                progress=None) -> tuple[np.ndarray, pd.DataFrame]:
         if not regime:
-            return super().sample(model, split, request, seed)
+            # The start days are drawn first, so a model that reads levels starts where they stand.
+            codec, starts = fit_codec(split.train), start_days(split.train, request["n"], seed)
+            synthetic = model.sample(seed=seed, **request, **level_inputs(model, codec, starts))
+            return synthetic, codec.decode(synthetic, starts)
         resolved = self.resolve_regime(regime, split, request["length"])
         drawn = sample_regime(model, resolved, split, fit_codec(split.train), request["n"], request["length"], seed,
                               progress)
@@ -123,3 +132,10 @@ class FinanceDomain(Domain):
         if as_ not in (None, "frame"):
             raise InputDataError(f"finance datasets load as a DataFrame; as_={as_!r} is not offered")
         return pd.read_parquet(folder / publishing.DATA_FILE)
+
+
+def start_days(train: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+    """The real training day each of `n` paths starts from (drawn at random with `seed`): realistic
+    price levels and cross-asset ratios, while every step after it is synthetic."""
+    real = days(train)
+    return real.iloc[np.random.default_rng(seed).integers(0, len(real), n)]

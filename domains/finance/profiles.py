@@ -64,6 +64,7 @@ PROFILES = {
         name="quick",
         generators={
             "mdn-gru": GeneratorPlan({"hidden_size": 64, "n_components": 4, "epochs": 40}),
+            "mdn-gru-levels": GeneratorPlan({"hidden_size": 64, "n_components": 4, "epochs": 40}),
             "par": GeneratorPlan({"epochs": 16}, train_stride=4),
             **SERIES_BASELINES,
         },
@@ -79,6 +80,7 @@ PROFILES = {
             # A 2-layer, 128-unit model trained 150 epochs memorised (membership AUC 0.60): on ~930
             # training days more capacity buys leakage, not fidelity.
             "mdn-gru": GeneratorPlan({"hidden_size": 64, "n_components": 6, "epochs": 60}),
+            "mdn-gru-levels": GeneratorPlan({"hidden_size": 64, "n_components": 6, "epochs": 60}),
             "par": GeneratorPlan({"epochs": 128}, train_stride=2),
             **SERIES_BASELINES,
         },

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from domains.base import Split, require
-from domains.finance.codec import PriceCodec
+from domains.finance.codec import PriceCodec, level_inputs
 from domains.finance.windows import SEGMENT, days
 from synthpipe.errors import InputDataError
 
@@ -199,8 +199,10 @@ def sample_regime(model, regime: Regime, split: Split, codec: PriceCodec, n: int
         batch = int(min(limit - drawn, max(64, 2 * (n - got))))
         picks = candidates[rng.integers(0, len(candidates), batch)]
         context = np.stack([encoded[p - PRIME_DAYS : p] for p in picks]) if primes else None
+        # a primed path's levels start before its context, and the context brings them to day p
+        levels = level_inputs(model, codec, train.iloc[picks - PRIME_DAYS if primes else picks])
         draw_seed = int(rng.integers(2**31))
-        paths = model.sample(batch, seed=draw_seed, length=length, **({"context": context} if primes else {}))
+        paths = model.sample(batch, seed=draw_seed, length=length, **({"context": context} if primes else {}), **levels)
         drawn += batch
         levels = codec.decode(paths, train.iloc[picks])
         measured = regime.measure_levels(levels[regime.column].to_numpy().reshape(batch, length))

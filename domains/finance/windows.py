@@ -76,6 +76,17 @@ def windows_of(side: pd.DataFrame, encode, length: int, stride: int = 1) -> tupl
     return np.concatenate(windows), np.concatenate(keys)
 
 
+def window_starts(side: pd.DataFrame, length: int, stride: int = 1) -> pd.DataFrame:
+    """The day before each window of `windows_of` (same order): the level its first step leaves."""
+    rows = []
+    blocks = side.groupby(SEGMENT, sort=True) if SEGMENT in side.columns else [(0, side)]
+    for _, part in blocks:
+        plain = days(part)
+        if len(plain) - 1 >= length:  # encoded features are one day shorter than the days
+            rows.append(plain.iloc[np.arange(0, len(plain) - length, stride)])
+    return pd.concat(rows)
+
+
 def sub_windows(paths: np.ndarray, length: int, stride: int) -> np.ndarray:
     """All windows of `length` steps inside each of the `(n, T, F)` paths."""
     starts = range(0, paths.shape[1] - length + 1, stride)

@@ -12,6 +12,7 @@ from synthpipe.errors import InputDataError, UnknownNameError
 # Small settings so the suite stays fast; every registered generator must be listed here.
 FAST = {
     "mdn-gru": {"epochs": 3, "hidden_size": 16},
+    "mdn-gru-levels": {"epochs": 3, "hidden_size": 16},
     "par": {"epochs": 2},
     "garch-t": {},
     "block-bootstrap": {},
@@ -172,6 +173,15 @@ def test_unknown_generator_and_parameter():
         generators.create("gan-of-the-day")
     with pytest.raises(UnknownNameError, match="bad parameters"):
         generators.create("mdn-gru", no_such_option=1)
+
+
+def test_the_cli_lists_every_generator_with_a_summary(capsys):
+    from synthpipe import cli
+
+    assert cli.main(["generators"]) == cli.EXIT_OK
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == generators.names()
+    assert all(len(line.split()) > 3 for line in lines)  # name, modality and a docstring's first line
 
 
 @pytest.mark.parametrize("name", ["ddpm", "cvae"])

@@ -1,10 +1,12 @@
 import numpy as np
+import pandas as pd
 import pytest
 
 from domains import get_domain
 from domains.finance.codec import PriceCodec
 from domains.finance.stylized_facts import facts
-from domains.finance.windows import SEGMENT, segments
+from domains.finance.windows import SEGMENT, segments, window_starts
+from generators.base import LevelledSequences
 
 finance = get_domain("finance")
 
@@ -94,3 +96,52 @@ def test_series_baselines_get_each_training_day_once_in_order(market_frame, gene
     rows = windows.reshape(-1, windows.shape[2])
     assert len(np.unique(rows, axis=0)) == len(rows)  # no day twice
     assert len(rows) > 0.8 * len(split.train)  # and few left out
+
+
+def test_mean_reverting_series_are_told_from_random_walks():
+    rng = np.random.default_rng(0)
+    n = 1000
+    reverting, walk = np.zeros(n), np.cumsum(rng.normal(0, 0.02, n))
+    for t in range(1, n):
+        reverting[t] = 0.9 * reverting[t - 1] + rng.normal(0, 0.05)
+    frame = pd.DataFrame({"Fear": 20 * np.exp(reverting), "Oil": 50 * np.exp(walk)},
+                         index=pd.bdate_range("2010-01-01", periods=n))
+    codec = PriceCodec.fit(frame)
+    assert codec.mean_reverting == ["Fear"] and codec.level_features == (codec.feature_names.index("Fear:logret"),)
+    np.testing.assert_allclose(codec.levels(frame.iloc[[0, 5]]), np.log(frame[["Fear"]].iloc[[0, 5]].to_numpy()))
+
+
+def test_a_levels_reading_generator_learns_each_window_with_its_starting_vix(market_frame):
+    settings = finance.profile("quick")
+    split = finance.split(market_frame, settings)
+    levelled = finance.training_data(split.train, settings, "mdn-gru-levels")
+    codec = PriceCodec.fit(split.train.drop(columns=SEGMENT))
+    assert codec.mean_reverting == ["VIX"] and isinstance(levelled, LevelledSequences)
+    starts = window_starts(split.train, settings.train_window)
+    assert len(starts) == len(levelled) == len(levelled.start_levels)
+    vix = levelled.level_features[0]
+    for i in (0, 7, len(levelled) - 1):  # the start level plus the window's VIX returns is its VIX
+        day = market_frame.index.get_loc(starts.index[i])
+        path = np.log(market_frame["VIX"].iloc[day : day + settings.train_window + 1].to_numpy())
+        np.testing.assert_allclose(levelled.start_levels[i, 0] + np.cumsum(levelled.features[i, :, vix]), path[1:],
+                                   atol=1e-5)
+    for plain in ("mdn-gru", "par"):  # they read no levels
+        assert isinstance(finance.training_data(split.train, settings, plain), np.ndarray)
+
+
+def test_sampling_starts_a_levels_reading_model_where_its_start_day_stands(market_frame):
+    settings = finance.profile("quick")
+    split = finance.split(market_frame, settings)
+    codec = PriceCodec.fit(split.train.drop(columns=SEGMENT))
+
+    class Recording:  # answers zeros and remembers what it was asked
+        level_features_ = codec.level_features
+
+        def sample(self, n, *, seed, length, start_levels):
+            self.start_levels = start_levels
+            return np.zeros((n, length, len(codec.feature_names)), np.float32)
+
+    model = Recording()
+    _, published = finance.sample(model, split, {"n": 5, "length": 3}, seed=4)
+    # with zero changes every path stays at its start day's VIX
+    np.testing.assert_allclose(np.exp(model.start_levels[:, 0]), published.groupby("sequence_id")["VIX"].first())

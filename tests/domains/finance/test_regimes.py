@@ -7,8 +7,8 @@ import generators
 from domains import get_domain
 from domains.finance.codec import PriceCodec
 from domains.finance.evaluation import fit_codec
-from domains.finance.regimes import (Regime, RegimeSpec, comparison, history, largest_drawdown, real_stretches,
-                                     regime_split, sample_regime)
+from domains.finance.regimes import (PRIME_DAYS, Regime, RegimeSpec, comparison, history, largest_drawdown,
+                                     real_stretches, regime_split, sample_regime)
 from domains.finance.windows import SEGMENT, windows_of
 from synthpipe.errors import InputDataError
 
@@ -166,3 +166,29 @@ def test_the_card_table_sets_the_scenarios_beside_the_real_periods_of_the_regime
     assert table.loc[label, "synthetic"] >= 10 and table.loc[label, "real, this regime"] >= 10
     assert table.loc[label, "real, every period"] < 10  # most real quarters fall less than 10 %
     assert table.loc["EMD of daily returns to this regime's (sd units)", "real, this regime"] == 0
+
+
+def test_a_primed_levels_reading_model_starts_before_its_context_and_ends_it_on_the_start_day(market_frame):
+    split = finance.split(market_frame, finance.profile("quick"))
+    codec = fit_codec(split.train)
+    regime = RegimeSpec("high-vol").resolve(history(split), codec, LENGTH)
+
+    class Asked(Exception):
+        pass
+
+    class Recording:  # remembers its first request, then stops the draw
+        reads_history = True
+        level_features_ = codec.level_features
+
+        def sample(self, n, *, seed, length, context, start_levels):
+            self.context, self.start_levels = context, start_levels
+            raise Asked
+
+    model = Recording()
+    with pytest.raises(Asked):
+        sample_regime(model, regime, split, codec, 10, LENGTH, seed=0)
+    vix = np.log(split.train.drop(columns=SEGMENT)["VIX"].to_numpy())
+    primed = PRIME_DAYS
+    for start, context in zip(model.start_levels[:, 0], model.context[:, :, codec.level_features[0]]):
+        (day,) = np.flatnonzero(np.isclose(vix[primed:], start + context.sum()) & np.isclose(vix[:-primed], start))
+        np.testing.assert_allclose(start + np.cumsum(context), vix[day + 1 : day + primed + 1])

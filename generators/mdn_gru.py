@@ -272,12 +272,12 @@ class LevelAwareMixtureDensityGRU(MixtureDensityGRU):
 
     Scenarios of a high-VIX regime then carry the equity volatility of real high-VIX periods: on
     the default data (quick, seeds 0-2) the S&P 500's volatility in high-VIX paths was 15-16 %
-    against 19 % real, where mdn-gru gives 11-12 %. It is not the default because knowing exactly
-    where the VIX stands lets the model replay what followed that day in training (membership
-    AUC 0.63 with exact levels). The level it learns from is blurred by `level_noise`, in units
-    of the levels' spread (AUC 0.52-0.54 at 0.6), and the privacy gate still has the last word:
-    the share of synthetic windows closer to train than to holdout was 0.63-0.71, against
-    the gate's 0.65 (mdn-gru: 0.61-0.66)."""
+    against 19 % real, where mdn-gru gives 11-12 %. It is not the default because knowing where
+    the VIX stands lets the model replay what followed such a day in training. With exact levels
+    the gate's membership AUC was 0.63 (seed 0); blurring the level it learns from by `level_noise` (in
+    units of the levels' spread) brought that to 0.52-0.54 at 0.6, but on the finance record's
+    long paths it is still 0.57 ± 0.03 over five seeds (mdn-gru 0.52, target 0.55;
+    bench/BENCHMARKS.md). The privacy gate judges every run."""
 
     name = "mdn-gru-levels"
     reads_levels = True

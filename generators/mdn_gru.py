@@ -183,15 +183,15 @@ class MixtureDensityGRU(Generator):
         device = next(net.parameters()).device
         rng = torch.Generator(device="cpu").manual_seed(int(seed))
         limit = torch.as_tensor(self.z_limit_, device=device)
-        level = self._start_levels(start_levels, n)
-        steps = np.zeros((n, 0, k)) if context is None else np.asarray(context, np.float64)[:, :, list(self.level_features_)]
-        scaled = torch.as_tensor(self._scaled_levels(level, steps), device=device)  # (n, 1 + c, k)
-        level = level + steps.sum(1)  # before the first generated step
         step_input = torch.zeros(n, 1, f + 1, device=device)
         step_input[..., -1] = 1.0
         if context is not None:
             step_input = torch.cat([step_input, self._history_inputs(context, n, limit)], dim=1)
+        level = self._start_levels(start_levels, n)
+        steps = np.zeros((n, 0, k)) if context is None else np.asarray(context, np.float64)[:, :, list(self.level_features_)]
+        scaled = torch.as_tensor(self._scaled_levels(level, steps), device=device)  # (n, 1 + c, k)
         step_input = torch.cat([step_input, scaled], dim=-1)
+        level = level + steps.sum(1)  # before the first generated step
         level = torch.as_tensor(level, device=device)
         level_mean, level_std = (torch.as_tensor(v, device=device) for v in (self.level_mean_, self.level_std_))
         mean_, std_ = torch.as_tensor(self.mean_, device=device), torch.as_tensor(self.std_, device=device)
@@ -274,10 +274,10 @@ class LevelAwareMixtureDensityGRU(MixtureDensityGRU):
     the default data (quick, seeds 0-2) the S&P 500's volatility in high-VIX paths was 15-16 %
     against 19 % real, where mdn-gru gives 11-12 %. It is not the default because knowing where
     the VIX stands lets the model replay what followed such a day in training. With exact levels
-    the gate's membership AUC was 0.63 (seed 0); blurring the level it learns from by `level_noise` (in
-    units of the levels' spread) brought that to 0.52-0.54 at 0.6, but on the finance record's
-    long paths it is still 0.57 ± 0.03 over five seeds (mdn-gru 0.52, target 0.55;
-    bench/BENCHMARKS.md). The privacy gate judges every run."""
+    the gate's membership AUC was 0.63 (seed 0). Blurring the level it learns from by
+    `level_noise` (in units of the levels' spread) brought that to 0.52-0.54 at 0.6, but on the
+    finance record's long paths it is still 0.57 ± 0.03 over five seeds (mdn-gru 0.52, target
+    0.55; bench/BENCHMARKS.md). The privacy gate judges every run."""
 
     name = "mdn-gru-levels"
     reads_levels = True

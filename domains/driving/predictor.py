@@ -6,11 +6,11 @@ on real held-out scenes by minADE / minFDE over its modes, the usual motion-fore
 the gap between the two is what a user loses by training on synthetic data. Each side's figure
 is the mean over `config.seeds` trainings.
 
-The check must be steadier than the 15 % it tests. With plain winner-takes-all training, six to eight
-trainings on the same US-101 scenes that differ only in their seed gave minADEs whose standard
-deviation was 4-9 % of their mean, one of them 17 % above it: a mode that loses early never
-learns again. Relaxed winner-takes-all (each loser keeps a small share of the loss) brought that
-to 1-2 %, and a lower minADE on both sides.
+The check must be steadier than the 15 % it tests. With plain winner-takes-all training, six
+to eight trainings on the same US-101 scenes that differ only in their seed gave minADEs whose
+standard deviation was 4-9 % of their mean, one of them 17 % above it: a mode that loses early
+never learns again. Relaxed winner-takes-all (each loser keeps a small share of the loss)
+brought that to 1-2 %, and a lower minADE on both sides.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ class MotionPredictor:
                     errors = (trajectories - y[batch][:, None]).norm(dim=-1).mean(-1)  # [b, modes] ADE
                     best = errors.argmin(1)
                     winner = errors.gather(1, best[:, None]).mean()
-                    losers = (errors.sum(1).mean() - winner) / (c.modes - 1)
+                    losers = (errors.sum(1).mean() - winner) / max(c.modes - 1, 1)
                     loss = ((1 - c.wta_relaxation) * winner + c.wta_relaxation * losers
                             + 0.1 * nn.functional.cross_entropy(logits, best))
                     optimiser.zero_grad()

@@ -181,10 +181,17 @@ MIN_DAYS_FOR_ADF = 100
 
 
 def reverts_to_mean(series: np.ndarray) -> bool:
-    """Whether an augmented Dickey-Fuller test rejects a unit root in `series`."""
+    """Whether an augmented Dickey-Fuller test rejects a unit root in `series` (a series the test
+    cannot be run on counts as not mean-reverting: it is then modelled by its changes alone)."""
     from arch.unitroot import ADF
+    from arch.utility.exceptions import InfeasibleTestException
 
-    return len(series) >= MIN_DAYS_FOR_ADF and float(ADF(series).pvalue) < MEAN_REVERSION_P
+    if len(series) < MIN_DAYS_FOR_ADF:
+        return False
+    try:
+        return float(ADF(series).pvalue) < MEAN_REVERSION_P
+    except InfeasibleTestException:
+        return False
 
 
 def level_inputs(model, codec: PriceCodec, starts: pd.DataFrame) -> dict:

@@ -156,14 +156,13 @@ class MixtureDensityGRU(Generator):
         """The scaled level before each step `(n, T, k)` of the training sequences (None without
         levels), and the scaling it uses."""
         self.level_features_ = tuple(int(i) for i in levelled.level_features) if levelled else ()
-        k = len(self.level_features_)
-        start = np.asarray(levelled.start_levels, dtype=np.float64).reshape(len(x), k) if levelled else np.zeros((0, 0))
-        if levelled is not None and not np.isfinite(start).all():
-            raise InputDataError("start_levels has NaN or infinite values")
-        self.level_mean_ = start.mean(0) if k else np.zeros(0)
-        self.level_std_ = np.maximum(start.std(0), 1e-6) if k else np.ones(0)
-        if not k:
+        self.level_mean_, self.level_std_ = np.zeros(0), np.ones(0)
+        if not self.level_features_:
             return None
+        start = np.asarray(levelled.start_levels, dtype=np.float64).reshape(len(x), len(self.level_features_))
+        if not np.isfinite(start).all():
+            raise InputDataError("start_levels has NaN or infinite values")
+        self.level_mean_, self.level_std_ = start.mean(0), np.maximum(start.std(0), 1e-6)
         return self._scaled_levels(start, x[:, :-1, list(self.level_features_)])
 
     def _scaled_levels(self, start: np.ndarray, steps: np.ndarray) -> np.ndarray:

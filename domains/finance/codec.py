@@ -101,7 +101,7 @@ class PriceCodec:
 
     def levels(self, rows: pd.DataFrame) -> np.ndarray:
         """Log levels `(n, k)` of the mean-reverting series on the given days."""
-        return np.log(rows[self.mean_reverting].to_numpy(np.float64)).reshape(len(rows), len(self.mean_reverting))
+        return np.log(rows[self.mean_reverting].to_numpy(np.float64))
 
     @property
     def return_columns(self) -> list[str]:

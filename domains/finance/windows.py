@@ -54,6 +54,11 @@ def segments(frame: pd.DataFrame) -> list[pd.DataFrame]:
     return [part.drop(columns=SEGMENT) for _, part in frame.groupby(SEGMENT, sort=True)]
 
 
+def _blocks(side: pd.DataFrame):
+    """(block number, rows) of each contiguous block of a split side (one block without the column)."""
+    return side.groupby(SEGMENT, sort=True) if SEGMENT in side.columns else [(0, side)]
+
+
 def sliding_windows(features: np.ndarray, length: int, stride: int = 1) -> np.ndarray:
     """`(n_steps, F)` -> `(n_windows, length, F)` windows starting every `stride` steps."""
     require(len(features) >= length, f"series of {len(features)} steps is shorter than one {length}-step window")
@@ -65,8 +70,7 @@ def windows_of(side: pd.DataFrame, encode, length: int, stride: int = 1) -> tupl
     """Windows of encoded features from each block of a split side (none crosses a block), and a
     time key per window: keys closer than `length` share days; keys of different blocks never do."""
     windows, keys = [], []
-    blocks = side.groupby(SEGMENT, sort=True) if SEGMENT in side.columns else [(0, side)]
-    for block, part in blocks:
+    for block, part in _blocks(side):
         features = encode(days(part))
         if len(features) >= length:
             windows.append(sliding_windows(features, length, stride))
@@ -79,8 +83,7 @@ def windows_of(side: pd.DataFrame, encode, length: int, stride: int = 1) -> tupl
 def window_starts(side: pd.DataFrame, length: int, stride: int = 1) -> pd.DataFrame:
     """The day before each window of `windows_of` (same order): the level its first step leaves."""
     rows = []
-    blocks = side.groupby(SEGMENT, sort=True) if SEGMENT in side.columns else [(0, side)]
-    for _, part in blocks:
+    for _, part in _blocks(side):
         plain = days(part)
         if len(plain) - 1 >= length:  # encoded features are one day shorter than the days
             rows.append(plain.iloc[np.arange(0, len(plain) - length, stride)])

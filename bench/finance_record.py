@@ -128,7 +128,23 @@ def spread(values: list[float], digits: int = 3) -> str:
     return f"{statistics.mean(values):.{digits}f} ± {statistics.stdev(values):.{digits}f}"
 
 
-def tables(rows: list[dict]) -> str:
+def real_references(datasets) -> dict[str, dict[str, list[float]]]:
+    """Per dataset, the privacy attacks' scores for real windows no side holds (the split is the
+    same under every profile): what a generator drawing fresh market days would score."""
+    from domains import get_domain
+    from domains.finance.evaluation import fit_codec
+    from domains.finance.record import real_privacy_reference
+
+    finance = get_domain("finance")
+    profile = finance.profile("quick")
+    references = {}
+    for dataset in datasets:
+        split = finance.split(finance.load(finance.parse_source(dataset)), profile)
+        references[dataset] = real_privacy_reference(split, fit_codec(split.train), profile.window, seed=0)
+    return references
+
+
+def tables(rows: list[dict], references: dict[str, dict[str, list[float]]] | None = None) -> str:
     groups: dict[tuple[str, str], list[dict]] = {}
     for r in rows:
         groups.setdefault((r["dataset"], r["config"]), []).append(r)
@@ -160,8 +176,15 @@ def tables(rows: list[dict]) -> str:
                        f"{' | '.join(f'{v:.4f}' for v in values)} | {beats} |")
         out.append("\nPrivacy on every 24-day stretch of the long paths (targets: closer-to-train ≤ 0.55, "
                    "membership AUC ≤ 0.55; memorized ≈ 0.05 for a generator that copies nothing; copied = "
-                   "share of stretches that repeat 24 training days exactly).\n")
+                   "share of stretches that repeat 24 training days exactly). The reference row scores real "
+                   "windows instead: as many training blocks as the holdout has, set aside in turn and compared "
+                   "with the other training blocks and the holdout (domains/finance/record.py, "
+                   "`real_privacy_reference`); its spread is the attacks' own noise on this split.\n")
         out.append("| generator | closer-to-train | membership AUC | memorized | copied |\n|---|---:|---:|---:|---:|")
+        if references and dataset in references:
+            ref = references[dataset]
+            out.append(f"| real, unseen training blocks (reference, {len(ref['closer_to_train'])} draws) | "
+                       f"{spread(ref['closer_to_train'])} | {spread(ref['membership_auc'])} | — | — |")
         for config, g in configs:
             p = lambda key: [r["privacy"][key] for r in g]  # noqa: E731
             out.append(f"| {config} | {spread(p('closer_to_train'))} | {spread(p('membership_auc'))} | "
@@ -193,7 +216,7 @@ def main() -> None:
     if not args.from_rows:
         run_all(args)
     rows = [json.loads(line) for line in Path(args.rows).read_text().splitlines() if line.strip()]
-    text = tables(rows)
+    text = tables(rows, real_references(dict.fromkeys(r["dataset"] for r in rows)))
     print(text)
     # A row may carry a note on how it ran (e.g. that another job shared the cores).
     runs = "\n".join(f"- `{run}`" + (f" ({note})" if note else "")

@@ -23,11 +23,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from domains.base import Split
+from domains.base import Split, require
 from domains.finance.codec import PriceCodec
 from domains.finance.evaluation import distance_attacks, privacy_windows
 from domains.finance.stylized_facts import pooled_corr
-from domains.finance.windows import days, segments, sliding_windows
+from domains.finance.windows import SEGMENT, days, segments, sliding_windows, windows_of
 from validation.privacy import memorization
 from validation.scaling import MinMax
 from validation.sequence_scores import TIMEGAN, discriminative_score, predictive_score
@@ -163,3 +163,29 @@ def privacy_scores(split: Split, paths: np.ndarray, codec: PriceCodec, window: i
         "closer_to_train": closer, "membership_auc": mia,
         "memorized": near["share"], "copied": float(np.mean(near["distance"] < 1e-6)),
     }
+
+
+def real_privacy_reference(split: Split, codec: PriceCodec, window: int, seed: int, rounds: int = 20
+                           ) -> dict[str, list[float]]:
+    """The closer-to-train share and membership AUC of *real* windows that neither side holds:
+    what a generator drawing fresh days from the market itself would score on this split.
+
+    Each round sets aside as many training blocks as the holdout has; their windows stand in for
+    the synthetic ones and the other training blocks for the training set. The spread over the
+    rounds is the attacks' own noise at this many blocks: with few holdout blocks (three on the
+    joint default data) a share or an AUC swings by a tenth between equally real data."""
+    blocks = split.train[SEGMENT].unique() if SEGMENT in split.train.columns else np.zeros(0)
+    n_fresh = split.holdout[SEGMENT].nunique() if SEGMENT in split.holdout.columns else 0
+    require(n_fresh >= 1 and len(blocks) > n_fresh,
+            "the real privacy reference needs a blocked split with more training blocks than holdout blocks")
+    rng = np.random.default_rng(seed)
+    scores: dict[str, list[float]] = {"closer_to_train": [], "membership_auc": []}
+    for round_ in range(rounds):
+        fresh = split.train[SEGMENT].isin(rng.choice(blocks, n_fresh, replace=False))
+        unseen = windows_of(split.train[fresh], codec.encode, window)[0]
+        rest = Split(split.train[~fresh], split.holdout, split.description)
+        closer, mia = distance_attacks(privacy_windows(rest, unseen, codec, window, seed + round_, len(unseen)),
+                                       seed + round_)
+        scores["closer_to_train"].append(closer)
+        scores["membership_auc"].append(mia)
+    return scores

@@ -5,9 +5,10 @@ import pytest
 from domains import get_domain
 from synthpipe.errors import InputDataError
 from domains.finance.evaluation import fit_codec
+from domains.base import Split
 from domains.finance.record import (hill_tail_index, level_windows, long_path_distances, privacy_scores,
-                                    synthetic_level_windows)
-from domains.finance.windows import segments, windows_of
+                                    real_privacy_reference, synthetic_level_windows)
+from domains.finance.windows import days, segments, windows_of
 
 finance = get_domain("finance")
 
@@ -66,3 +67,35 @@ def test_privacy_scores_catch_replayed_history(market_frame):
     assert fresh["copied"] == 0 and fresh["memorized"] < 0.2
     with pytest.raises(InputDataError, match="shorter than the 24-day window"):
         privacy_scores(split, replay[:, :12], codec, 24, seed=0)
+
+
+def test_real_privacy_reference_sets_real_blocks_aside_and_scores_them_like_synthetic_ones(market_frame,
+                                                                                           monkeypatch):
+    """Real windows of training blocks set aside stand in for synthetic ones, against the other
+    training blocks: none of them may be in the training set the attacks compare with."""
+    import domains.finance.record as record
+
+    profile = finance.profile("quick")
+    split = finance.split(market_frame, profile)
+    codec = fit_codec(split.train)
+    seen = []
+
+    def spy(windows, seed):
+        seen.append(windows)
+        return record_attacks(windows, seed)
+
+    record_attacks = record.distance_attacks
+    monkeypatch.setattr(record, "distance_attacks", spy)
+    reference = real_privacy_reference(split, codec, profile.window, seed=0, rounds=4)
+    assert len(reference["closer_to_train"]) == len(reference["membership_auc"]) == 4
+    every_training_window = len(windows_of(split.train, codec.encode, profile.window)[0])
+    for windows in seen:
+        # the set-aside blocks' windows move from the training set to the synthetic side, whole
+        assert len(windows.synthetic) > 0 and len(windows.train) + len(windows.synthetic) == every_training_window
+        training_days = {tuple(row) for row in windows.train[:, 0]}
+        assert not any(tuple(row) in training_days for row in windows.synthetic[:, 0])
+    assert 0.0 <= min(reference["closer_to_train"]) and max(reference["membership_auc"]) <= 1.0
+    assert reference == real_privacy_reference(split, codec, profile.window, seed=0, rounds=4)  # seeded
+    unblocked = Split(days(split.train), days(split.holdout), "not blocked")
+    with pytest.raises(InputDataError, match="blocked split"):
+        real_privacy_reference(unblocked, codec, profile.window, seed=0)

@@ -47,16 +47,24 @@ class MDNNetwork(nn.Module):
         self.head = nn.Linear(config.hidden_size, k * (1 + f + self.n_tril))
         self.register_buffer("tril_index", torch.tril_indices(f, f), persistent=False)
 
-    def mixture(self, hidden: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Logits (…, K), means (…, K, F) and Cholesky factors (…, K, F, F)."""
+    def components(self, hidden: torch.Tensor) -> torch.Tensor:
+        """Each component's raw parameters (…, K, 1 + F + F(F+1)/2): logit, mean, Cholesky entries."""
         f, k = self.config.n_features, self.config.n_components
-        out = self.head(hidden).unflatten(-1, (k, 1 + f + self.n_tril))
-        logits, mean, raw = out[..., 0], out[..., 1 : 1 + f], out[..., 1 + f :]
+        return self.head(hidden).unflatten(-1, (k, 1 + f + self.n_tril))
+
+    def mean_and_cholesky(self, params: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Means (…, F) and Cholesky factors (…, F, F) from raw component parameters."""
+        f = self.config.n_features
+        mean, raw = params[..., 1 : 1 + f], params[..., 1 + f :]
         tril = raw.new_zeros(*raw.shape[:-1], f, f)
         tril[..., self.tril_index[0], self.tril_index[1]] = raw
         diag = nn.functional.softplus(torch.diagonal(tril, dim1=-2, dim2=-1)) + 1e-3
-        tril = torch.tril(tril, diagonal=-1) + torch.diag_embed(diag)
-        return logits, mean, tril
+        return mean, torch.tril(tril, diagonal=-1) + torch.diag_embed(diag)
+
+    def mixture(self, hidden: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Logits (…, K), means (…, K, F) and Cholesky factors (…, K, F, F)."""
+        params = self.components(hidden)
+        return (params[..., 0], *self.mean_and_cholesky(params))
 
     @staticmethod
     def shifted_inputs(x: torch.Tensor) -> torch.Tensor:
@@ -197,13 +205,14 @@ class MixtureDensityGRU(Generator):
         state, out = None, torch.empty(n, length, f, device=device)
         for t in range(length):
             hidden, state = net.gru(step_input, state)
-            logits, mean, tril = net.mixture(hidden[:, -1])
+            params = net.components(hidden[:, -1])
             # Draw on the CPU generator so a seed gives the same result on every device.
-            component = torch.multinomial(torch.softmax(logits, -1).cpu(), 1, generator=rng).to(device)
+            component = torch.multinomial(torch.softmax(params[..., 0], -1).cpu(), 1, generator=rng).to(device)
             noise = torch.randn(n, f, 1, generator=rng).to(device)
-            pick = component[:, :, None]
-            mu = mean.gather(1, pick.expand(-1, -1, f)).squeeze(1)
-            chol = tril.gather(1, pick[..., None].expand(-1, -1, f, f)).squeeze(1)
+            # Only the drawn component's Cholesky factor is built: building all K of them was most
+            # of the sampling time (10,000 paths make K x 10,000 F x F matrices at every step).
+            drawn = params.gather(1, component[:, :, None].expand(-1, -1, params.shape[-1])).squeeze(1)
+            mu, chol = net.mean_and_cholesky(drawn)
             x = torch.maximum(torch.minimum(mu + (chol @ noise).squeeze(-1), limit), -limit)
             out[:, t] = x
             level = level + (x * std_ + mean_)[:, list(self.level_features_)]

@@ -18,14 +18,14 @@ import os
 import platform
 import resource
 import shlex
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from finance_record import spread  # noqa: E402
+from harness import run_isolated  # noqa: E402
 from results import write_section  # noqa: E402
 
 FIT_TARGET_S = 20 * 60  # `full`, on 2 CPU cores
@@ -38,8 +38,7 @@ def one(dataset: str, generator: str, profile_name: str, seed: int, paths: int, 
 
     import generators
     from domains import get_domain
-    from domains.finance.codec import level_inputs
-    from domains.finance.domain import start_days
+    from domains.finance.domain import draw_paths
     from domains.finance.evaluation import fit_codec
 
     finance = get_domain("finance")
@@ -50,20 +49,14 @@ def one(dataset: str, generator: str, profile_name: str, seed: int, paths: int, 
     start = time.perf_counter()
     model.fit(train)
     fit_s = time.perf_counter() - start
-    inputs = level_inputs(model, fit_codec(split.train), start_days(split.train, paths, seed + 1))
+    codec = fit_codec(split.train)
     start = time.perf_counter()
-    sampled = model.sample(paths, seed=seed + 1, length=days, **inputs)
+    sampled = draw_paths(model, split.train, codec, paths, days, seed + 1)[0]
     sample_s = time.perf_counter() - start
     return {"dataset": dataset, "generator": generator, "profile": profile_name, "seed": seed,
             "features": int(sampled.shape[-1]), "fit_s": fit_s, "sample_s": sample_s, "paths": paths, "days": days,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "torch_threads": torch.get_num_threads()}
-
-
-def spread(values: list[float], digits: int = 1) -> str:
-    if len(values) == 1:
-        return f"{values[0]:.{digits}f}"
-    return f"{statistics.mean(values):.{digits}f} ± {statistics.stdev(values):.{digits}f}"
 
 
 def table(rows: list[dict]) -> str:
@@ -77,7 +70,7 @@ def table(rows: list[dict]) -> str:
         scaled = g[0]["paths"] == 10_000 and g[0]["days"] == 252
         met = [f"fit {'yes' if max(fit) < FIT_TARGET_S else 'no'}" if profile == "full" else None,
                f"sampling {'yes' if max(sample) < SAMPLE_TARGET_S else 'no'}" if scaled else None]
-        lines.append(f"| `{dataset}` | {generator} | {profile} | {len(g)} | {g[0]['features']} | {spread(fit)} | "
+        lines.append(f"| `{dataset}` | {generator} | {profile} | {len(g)} | {g[0]['features']} | {spread(fit, 1)} | "
                      f"{spread(sample, 2)} ({g[0]['paths']}x{g[0]['days']}) | {max(r['peak_rss_mb'] for r in g):.0f} | "
                      f"{g[0]['torch_threads']} | {', '.join(m for m in met if m) or '—'} |")
     return "\n".join(lines)
@@ -92,25 +85,17 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--paths", type=int, default=10_000)
     parser.add_argument("--days", type=int, default=252)
-    parser.add_argument("--one", nargs=3, metavar=("DATASET", "GENERATOR", "PROFILE"), help=argparse.SUPPRESS)
+    parser.add_argument("--dataset", help=argparse.SUPPRESS)  # of one --one run
+    parser.add_argument("--one", nargs=2, metavar=("GENERATOR", "PROFILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(*args.one, args.seed, args.paths, args.days)))
+        print(json.dumps(one(args.dataset, *args.one, args.seed, args.paths, args.days)))
         return
 
-    rows = []
-    for dataset in args.datasets:
-        for profile in args.profiles:
-            for generator in args.generators:
-                for seed in range(args.seed, args.seed + args.seeds):
-                    print(f"timing {generator} / {profile} on {dataset}, seed {seed} ...", file=sys.stderr, flush=True)
-                    out = subprocess.run([sys.executable, __file__, "--one", dataset, generator, profile, "--seed",
-                                          str(seed), "--paths", str(args.paths), "--days", str(args.days)],
-                                         capture_output=True, text=True)
-                    if out.returncode != 0:
-                        print(out.stderr[-3000:], file=sys.stderr)
-                        continue
-                    rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    rows = [row for dataset in args.datasets for seed in range(args.seed, args.seed + args.seeds)
+            for row in run_isolated(__file__, args.generators, args.profiles,
+                                    ["--dataset", dataset, "--seed", str(seed), "--paths", str(args.paths),
+                                     "--days", str(args.days)])]
     text = table(rows)
     print(text)
     command = "python bench/finance_cost.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])

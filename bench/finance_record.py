@@ -54,8 +54,7 @@ def one(dataset: str, config: str, seed: int, long_paths: int, long_length: int,
 
     import generators
     from domains import get_domain
-    from domains.finance.codec import level_inputs
-    from domains.finance.domain import start_days
+    from domains.finance.domain import draw_paths
     from domains.finance.evaluation import fit_codec
     from domains.finance.record import long_path_scores, privacy_scores, timegan_scores
     from domains.finance.windows import days, segments
@@ -80,12 +79,11 @@ def one(dataset: str, config: str, seed: int, long_paths: int, long_length: int,
 
     n_cost = min(cost_paths, cap or cost_paths)
     start = time.perf_counter()
-    paths = model.sample(n_cost, seed=seed + 1, length=252,
-                         **level_inputs(model, codec, start_days(split.train, n_cost, seed + 1)))
+    paths = draw_paths(model, split.train, codec, n_cost, 252, seed + 1)[0]
     sample_s = time.perf_counter() - start
     n_long = min(long_paths, cap or long_paths)
-    long = paths[:n_long] if long_length == 252 else model.sample(
-        n_long, seed=seed + 2, length=long_length, **level_inputs(model, codec, start_days(split.train, n_long, seed + 2)))
+    long = paths[:n_long] if long_length == 252 else draw_paths(model, split.train, codec, n_long, long_length,
+                                                                seed + 2)[0]
     return {
         "dataset": dataset, "config": config, "seed": seed, "params": params, "train_windows": list(train.shape),
         "fit_s": fit_s, "sample_s": sample_s, "sampled": n_cost, "timegan": scores,

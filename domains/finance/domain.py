@@ -10,7 +10,7 @@ import pandas as pd
 from domains.base import Domain, SourceSpec, Split
 import generators
 from domains.finance import publishing
-from domains.finance.codec import level_inputs
+from domains.finance.codec import PriceCodec, level_inputs
 from domains.finance.evaluation import evaluate, fit_codec
 from domains.finance.expectations import input_suite
 from domains.finance.profiles import PROFILES, FinanceProfile
@@ -89,9 +89,8 @@ class FinanceDomain(Domain):
     def sample(self, model, split: Split, request: dict, seed: int, regime: str | None = None,
                progress=None) -> tuple[np.ndarray, pd.DataFrame]:
         if not regime:
-            # The start days are drawn first, so a model that reads levels starts where they stand.
-            codec, starts = fit_codec(split.train), start_days(split.train, request["n"], seed)
-            synthetic = model.sample(seed=seed, **request, **level_inputs(model, codec, starts))
+            codec = fit_codec(split.train)
+            synthetic, starts = draw_paths(model, split.train, codec, request["n"], request["length"], seed)
             return synthetic, codec.decode(synthetic, starts)
         resolved = self.resolve_regime(regime, split, request["length"])
         drawn = sample_regime(model, resolved, split, fit_codec(split.train), request["n"], request["length"], seed,
@@ -139,3 +138,11 @@ def start_days(train: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     price levels and cross-asset ratios, while every step after it is synthetic."""
     real = days(train)
     return real.iloc[np.random.default_rng(seed).integers(0, len(real), n)]
+
+
+def draw_paths(model, train: pd.DataFrame, codec: PriceCodec, n: int, length: int | None, seed: int
+               ) -> tuple[np.ndarray, pd.DataFrame]:
+    """`n` encoded paths and the real day each starts from. The start days are drawn first, so a
+    model that reads levels starts where they stand."""
+    starts = start_days(train, n, seed)
+    return model.sample(n, seed=seed, length=length, **level_inputs(model, codec, starts)), starts

@@ -58,7 +58,7 @@ class FinanceDomain(Domain):
     def split(self, data: pd.DataFrame, profile: FinanceProfile) -> Split:
         # Windows never cross a block boundary, so the embargo only has to keep the two sides
         # from touching: one metric window's length.
-        return split_blocked(data, profile.holdout_fraction, profile.block, profile.window)
+        return split_blocked(data, profile.holdout_fraction, profile.block, profile.window, profile.holdout_fold)
 
     def training_data(self, train: pd.DataFrame, profile: FinanceProfile,
                       generator: str) -> np.ndarray | LevelledSequences:

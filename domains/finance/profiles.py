@@ -42,6 +42,9 @@ class FinanceProfile:
     n_sequences: int = 500
     holdout_fraction: float = 0.2
     block: int = 84  # trading days per split block (four months)
+    # Which of the 1 / holdout_fraction interleaved block groups is held out (None: the middle
+    # one); a benchmark that rotates it over all of them cross-validates (windows.split_blocked).
+    holdout_fold: int | None = None
     score_steps: int = 400  # optimisation steps of the post-hoc GRUs
     score_repeats: int = 2
     privacy_max_windows: int = 20_000  # synthetic windows the privacy attacks compare against

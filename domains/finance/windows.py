@@ -17,16 +17,28 @@ SEGMENT = "segment"
 BLOCK_KEY = 10**7  # time keys of different blocks lie this far apart (no history is that long)
 
 
-def split_blocked(frame: pd.DataFrame, holdout_fraction: float, block: int, embargo: int) -> Split:
+def holdout_folds(holdout_fraction: float) -> int:
+    """Every how many-th block is held out: the number of folds of a blocked cross-validation."""
+    return max(2, int(round(1 / holdout_fraction)))
+
+
+def split_blocked(frame: pd.DataFrame, holdout_fraction: float, block: int, embargo: int,
+                  fold: int | None = None) -> Split:
+    """Blocks `b` with `b % k == fold` held out, `k` = `holdout_folds(holdout_fraction)`; by
+    default the middle fold, so the holdout blocks sit in the middle of each group of `k`.
+    Rotating `fold` over 0..k-1 holds out every block once (blocked k-fold cross-validation)."""
     n_blocks = len(frame) // block
-    every = max(2, int(round(1 / holdout_fraction)))
+    every = holdout_folds(holdout_fraction)
+    rotated = "" if fold is None else f" from block {fold} on"
+    fold = every // 2 if fold is None else fold
+    require(0 <= fold < every, f"holdout fold {fold} does not exist: with a holdout fraction of {holdout_fraction} "
+                               f"the folds are 0 to {every - 1}")
     require(n_blocks >= every and block > 2 * embargo,
             f"too little data to split: {len(frame)} days make {n_blocks} blocks of {block} days, "
             f"need at least {every} (and blocks longer than twice the {embargo}-day window); "
             "provide a longer history or use a shorter window")
     train, holdout = [], []
-    # Offset so the holdout blocks sit in the middle of each group of `every` blocks.
-    is_holdout = [(b % every) == every // 2 for b in range(n_blocks)]
+    is_holdout = [(b % every) == fold for b in range(n_blocks)]
     for b in range(n_blocks):
         start, stop = b * block, (b + 1) * block if b < n_blocks - 1 else len(frame)
         if b > 0 and is_holdout[b] != is_holdout[b - 1]:
@@ -36,7 +48,7 @@ def split_blocked(frame: pd.DataFrame, holdout_fraction: float, block: int, emba
         (holdout if is_holdout[b] else train).append(segment)
     train_frame, holdout_frame = pd.concat(train), pd.concat(holdout)
     description = (f"blocked by time: {n_blocks} blocks of ~{block} trading days from {frame.index[0].date()} "
-                   f"to {frame.index[-1].date()}, every {every}th held out ({len(train_frame)} train days in "
+                   f"to {frame.index[-1].date()}, every {every}th held out{rotated} ({len(train_frame)} train days in "
                    f"{len(train)} blocks, {len(holdout_frame)} holdout days in {len(holdout)} blocks), "
                    f"{embargo}-day embargo where the sides meet")
     return Split(train_frame, holdout_frame, description)

@@ -5,7 +5,8 @@ import pytest
 from domains import get_domain
 from domains.finance.codec import PriceCodec
 from domains.finance.stylized_facts import facts
-from domains.finance.windows import SEGMENT, segments, window_starts
+from domains.finance.windows import SEGMENT, holdout_folds, segments, window_starts
+from synthpipe.errors import InputDataError
 from generators.base import LevelledSequences
 
 finance = get_domain("finance")
@@ -53,6 +54,19 @@ def test_split_sides_never_overlap_or_touch(market_frame):
         idx = [position[d] for d in part.index]
         assert idx == list(range(idx[0], idx[0] + len(idx)))
     assert SEGMENT in split.train.columns
+
+
+def test_rotating_the_holdout_fold_holds_out_every_block_once(market_frame):
+    profile = finance.profile("quick")
+    folds = holdout_folds(profile.holdout_fraction)
+    held = [set(finance.split(market_frame, profile.with_overrides(holdout_fold=f)).holdout[SEGMENT])
+            for f in range(folds)]
+    blocks = set(finance.split(market_frame, profile).train[SEGMENT]) | held[folds // 2]
+    assert all(held) and sorted(b for side in held for b in side) == sorted(blocks)
+    default = finance.split(market_frame, profile)
+    assert set(default.holdout[SEGMENT]) == held[folds // 2]  # the default is the middle fold
+    with pytest.raises(InputDataError, match="folds are 0 to 4"):
+        finance.split(market_frame, profile.with_overrides(holdout_fold=folds))
 
 
 def test_real_returns_show_the_stylized_facts(market_frame):

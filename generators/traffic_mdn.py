@@ -36,7 +36,7 @@ from generators.events import detect
 from generators.kinematics import derive
 from generators.road import ROLES, SLOTS, Agents, Road, neighbours
 from generators.scenes import SceneSet, learned
-from generators.seeding import global_seed
+from generators.seeding import best_device, global_seed
 from generators.traffic import (OPEN_ROAD_MARGIN, Opening, SceneGenerator, draw_lane_ends, draw_road, layout,
                                 normalise_conditions, rollout, scene_conditions)
 from synthpipe.errors import InputDataError
@@ -164,6 +164,11 @@ class TrafficMDN(SceneGenerator):
         self.pace_mean_, self.pace_std_ = rows.pace_y.mean(0), rows.pace_y.std(0) + 1e-3
         with global_seed(self.random_state):
             self._build_networks()
+            # Training runs on the GPU when there is one; the closed-loop rollout steps a few dozen
+            # vehicles at a time, which the CPU does faster, so the networks come back after it.
+            device = best_device()
+            for network in self._networks():
+                network.to(device)
             # Every network keeps the epoch that did best on recordings it did not train on. Past
             # it, the policy learns the training drivers' manoeuvres by heart: its likelihood on
             # other recordings falls, and its sharper, surer draws drive more smoothly in closed
@@ -189,7 +194,7 @@ class TrafficMDN(SceneGenerator):
             for network in [policy, *per_vehicle]:
                 network.keep_best()
         for network in self._networks():
-            network.eval()
+            network.cpu().eval()
         return self
 
     NETWORKS = ("policy_", "inserter_", "pacer_")
@@ -339,8 +344,9 @@ class EarlyStopped:
 
     def __init__(self, model: ConditionalMDN, x: np.ndarray, y: np.ndarray, validation: np.ndarray):
         self.model, self.train = model, (x[~validation], y[~validation])
-        self.validation = (torch.from_numpy(x[validation].astype(np.float32)),
-                           torch.from_numpy(y[validation].astype(np.float32)))
+        device = next(model.parameters()).device
+        self.validation = (torch.from_numpy(x[validation].astype(np.float32)).to(device),
+                           torch.from_numpy(y[validation].astype(np.float32)).to(device))
         self.best_state, self.validation_losses = None, []
 
     def epoch(self, batch_size: int, lr: float, epoch: int, min_steps: int = 0) -> float:
@@ -369,12 +375,13 @@ def _epoch(model: ConditionalMDN, x: np.ndarray, y: np.ndarray, batch_size: int,
     if not hasattr(model, "optimizer_"):
         model.optimizer_ = torch.optim.Adam(model.parameters(), lr=lr)
     model.train()
-    xt, yt = torch.from_numpy(x.astype(np.float32)), torch.from_numpy(y.astype(np.float32))
+    device = next(model.parameters()).device
+    xt, yt = (torch.from_numpy(a.astype(np.float32)).to(device) for a in (x, y))
     steps = 0
     while True:
         order, total = torch.randperm(len(x)), 0.0
         for start in range(0, len(x), batch_size):
-            idx = order[start : start + batch_size]
+            idx = order[start : start + batch_size].to(device)
             loss = -model.log_likelihood(xt[idx], yt[idx]).mean()
             model.optimizer_.zero_grad()
             loss.backward()

@@ -103,11 +103,12 @@ def this_run() -> str:
         " ".join(shlex.quote(a) for a in sys.argv[1:])
 
 
-def holdout_folds() -> int:
+def fold_count() -> int:
+    """Folds of the finance profiles' blocked split (every how many-th block is held out)."""
     from domains import get_domain
-    from domains.finance.windows import holdout_folds as folds
+    from domains.finance.windows import holdout_folds
 
-    return folds(get_domain("finance").profile("quick").holdout_fraction)
+    return holdout_folds(get_domain("finance").profile("quick").holdout_fraction)
 
 
 def run_all(args) -> list[dict]:
@@ -115,7 +116,7 @@ def run_all(args) -> list[dict]:
     for dataset in args.datasets:
         for config in args.configs:
             for seed in range(args.seed, args.seed + args.seeds):
-                fold = seed % holdout_folds() if args.rotate_holdout else None
+                fold = seed % fold_count() if args.rotate_holdout else None
                 print(f"running {config} on {dataset}, seed {seed}" + (f", holdout fold {fold}" if fold is not None
                       else "") + " ...", file=sys.stderr, flush=True)
                 command = [sys.executable, __file__, "--one", dataset, config, "--seed", str(seed),

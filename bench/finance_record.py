@@ -113,10 +113,11 @@ def fold_count() -> int:
 
 def run_all(args) -> list[dict]:
     rows = []
+    folds = fold_count() if args.rotate_holdout else None
     for dataset in args.datasets:
         for config in args.configs:
             for seed in range(args.seed, args.seed + args.seeds):
-                fold = seed % fold_count() if args.rotate_holdout else None
+                fold = seed % folds if folds else None
                 print(f"running {config} on {dataset}, seed {seed}" + (f", holdout fold {fold}" if fold is not None
                       else "") + " ...", file=sys.stderr, flush=True)
                 command = [sys.executable, __file__, "--one", dataset, config, "--seed", str(seed),

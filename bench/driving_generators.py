@@ -38,12 +38,19 @@ FEATURES = ("speed", "acceleration", "yaw_rate", "jerk", "nearest_distance", "ti
 
 def one(generator: str, profile_name: str, seed: int, source: str) -> dict:
     """Fit, sample and score one generator under one profile."""
+    from domains import get_domain
+
+    driving = get_domain("driving")
+    return score(generator, profile_name, seed, driving.load(driving.parse_source(source)))
+
+
+def score(generator: str, profile_name: str, seed: int, data) -> dict:
+    """Fit, sample and score one generator under one profile on loaded recordings (a SceneSet)."""
     import generators
     from domains import get_domain
 
     driving = get_domain("driving")
     profile = driving.profile(profile_name)
-    data = driving.load(driving.parse_source(source))
     split = driving.split(data, profile)
     model = generators.create(generator, **profile.plan(generator).params, random_state=seed)
     start = time.perf_counter()
@@ -60,7 +67,8 @@ def one(generator: str, profile_name: str, seed: int, source: str) -> dict:
     m = {x.name: x for x in report.metrics}
     pair = lambda name: (m[name].value, m[name].baseline) if name in m else (None, None)  # noqa: E731
     return {
-        "generator": generator, "profile": profile_name, "seed": seed, "train_scenes": len(split.train),
+        "generator": generator, "profile": profile_name, "seed": seed, "device": getattr(model, "device_", "cpu"),
+        "training_rows": getattr(model, "training_rows_", None), "train_scenes": len(split.train),
         "holdout_scenes": len(split.holdout), "fit_s": fit_s, "scenes": len(published), "sample_s": sample_s,
         "eval_s": eval_s, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "realism": {f: pair(f"realism_js[{f}]") for f in FEATURES}, "realism_score": pair("realism_score"),

@@ -167,6 +167,7 @@ class TrafficMDN(SceneGenerator):
             # Training runs on the GPU when there is one; the closed-loop rollout steps a few dozen
             # vehicles at a time, which the CPU does faster, so the networks come back after it.
             device = best_device()
+            self.device_ = device
             for network in self._networks():
                 network.to(device)
             # Every network keeps the epoch that did best on recordings it did not train on. Past
@@ -184,7 +185,8 @@ class TrafficMDN(SceneGenerator):
                              validation_rows(rows.insertion_scene, scenes.recordings, rng)),
                 EarlyStopped(self.pacer_, rows.pace_x, (rows.pace_y - self.pace_mean_) / self.pace_std_,
                              validation_rows(rows.pace_scene, scenes.recordings, rng))]
-            steps = int(np.ceil(len(policy.train[0]) / self.batch_size))
+            self.training_rows_ = len(policy.train[0])  # the policy's rows per epoch (throughput figures)
+            steps = int(np.ceil(self.training_rows_ / self.batch_size))
             for epoch in range(1, self.epochs + 1):
                 loss = policy.epoch(self.batch_size, self.learning_rate, epoch)
                 for network in per_vehicle:

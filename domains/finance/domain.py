@@ -16,7 +16,7 @@ from domains.finance.expectations import input_suite
 from domains.finance.profiles import PROFILES, FinanceProfile
 from domains.finance.regimes import Regime, RegimeSpec, comparison, history, regime_split, sample_regime
 from domains.finance.sources import ARCH_SERIES, load_source, parse_arch_series
-from domains.finance.windows import days, split_blocked, window_starts, windows_of
+from domains.finance.windows import per_block, split_blocked, window_starts, windows_of
 from generators.base import LevelledSequences
 from synthpipe.errors import InputDataError
 from validation.expectations import describe_failures, run_suite
@@ -77,7 +77,8 @@ class FinanceDomain(Domain):
         return {"n": n or profile.n_sequences, "length": profile.sequence_length}
 
     def decode(self, synthetic: np.ndarray, train: pd.DataFrame, seed: int) -> pd.DataFrame:
-        return fit_codec(train).decode(synthetic, start_days(train, len(synthetic), seed))
+        codec = fit_codec(train)
+        return codec.decode(synthetic, start_days(train, codec, len(synthetic), seed))
 
     def parse_regime(self, text: str) -> RegimeSpec:
         return RegimeSpec.parse(text)
@@ -133,10 +134,11 @@ class FinanceDomain(Domain):
         return pd.read_parquet(folder / publishing.DATA_FILE)
 
 
-def start_days(train: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+def start_days(train: pd.DataFrame, codec: PriceCodec, n: int, seed: int) -> pd.DataFrame:
     """The real training day each of `n` paths starts from (drawn at random with `seed`): realistic
-    price levels and cross-asset ratios, while every step after it is synthetic."""
-    real = days(train)
+    price levels and cross-asset ratios, while every step after it is synthetic. Each row carries
+    the codec's state that day (the volumes' running averages over its block so far)."""
+    real = per_block(train, codec.with_state)
     return real.iloc[np.random.default_rng(seed).integers(0, len(real), n)]
 
 
@@ -144,5 +146,5 @@ def draw_paths(model, train: pd.DataFrame, codec: PriceCodec, n: int, length: in
                ) -> tuple[np.ndarray, pd.DataFrame]:
     """`n` encoded paths and the real day each starts from. The start days are drawn first, so a
     model that reads levels starts where they stand."""
-    starts = start_days(train, n, seed)
+    starts = start_days(train, codec, n, seed)
     return model.sample(n, seed=seed, length=length, **level_inputs(model, codec, starts)), starts

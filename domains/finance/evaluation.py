@@ -54,11 +54,13 @@ def privacy_windows(split: Split, paths: np.ndarray, codec: PriceCodec, window: 
                     max_windows: int) -> PrivacyWindows:
     """Every real window of each side, and every `window`-day stretch of the synthetic paths
     (stride 1, so a copied stretch of training days is found wherever it starts), at most
-    `max_windows` of them: a bounded cost, and copies recur at every offset anyway."""
+    `max_windows` of them: a bounded cost, and copies recur at every offset anyway. All in the
+    attacks' view of the features (`codec.encode_changes`): `paths` come in that view
+    (`codec.changes` of generated paths)."""
     require(paths.shape[1] >= window, f"synthetic paths of {paths.shape[1]} days are shorter than the "
                                       f"{window}-day window the privacy checks compare")
-    train, train_keys = windows_of(split.train, codec.encode, window)
-    holdout, holdout_keys = windows_of(split.holdout, codec.encode, window)
+    train, train_keys = windows_of(split.train, codec.encode_changes, window)
+    holdout, holdout_keys = windows_of(split.holdout, codec.encode_changes, window)
     scale = MinMax(train)
     synthetic = scale(sub_windows(paths, window, 1))
     if len(synthetic) > max_windows:
@@ -117,7 +119,7 @@ def evaluate(split: Split, synthetic: np.ndarray, published: pd.DataFrame, profi
                           description=f"|{name}(synthetic) - {name}(real train)| = |{syn_facts[name]:.3g} - "
                                       f"{real_facts[name]:.3g}|; holdout value {hold_facts[name]:.3g}"))
 
-    closer, mia = distance_attacks(privacy_windows(split, synthetic, codec, profile.window, seed,
+    closer, mia = distance_attacks(privacy_windows(split, codec.changes(synthetic), codec, profile.window, seed,
                                                    profile.privacy_max_windows), seed)
     report.add(Metric("closer_to_train_share", closer, "privacy", "<=", t.closer_to_train_max, None,
                       "share of synthetic windows nearer to a train than to a holdout window (0.5 ideal)"))

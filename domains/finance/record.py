@@ -156,7 +156,7 @@ def privacy_scores(split: Split, paths: np.ndarray, codec: PriceCodec, window: i
     share closer to a training window than 95 % of holdout windows are (`memorized`, ~0.05 for
     a generator that copies nothing) and the share that repeats a training window exactly
     (`copied`: scaled distance below 1e-6, i.e. the same `window` days to float precision)."""
-    windows = privacy_windows(split, paths, codec, window, seed, max_windows)
+    windows = privacy_windows(split, codec.changes(paths), codec, window, seed, max_windows)
     closer, mia = distance_attacks(windows, seed)
     near = memorization(windows.synthetic, windows.train, windows.holdout)
     return {
@@ -182,7 +182,7 @@ def real_privacy_reference(split: Split, codec: PriceCodec, window: int, seed: i
     scores: dict[str, list[float]] = {"closer_to_train": [], "membership_auc": []}
     for round_ in range(rounds):
         fresh = split.train[SEGMENT].isin(rng.choice(blocks, n_fresh, replace=False))
-        unseen = windows_of(split.train[fresh], codec.encode, window)[0]
+        unseen = windows_of(split.train[fresh], codec.encode_changes, window)[0]
         rest = Split(split.train[~fresh], split.holdout, split.description)
         closer, mia = distance_attacks(privacy_windows(rest, unseen, codec, window, seed + round_, len(unseen)),
                                        seed + round_)

@@ -188,6 +188,7 @@ def sample_regime(model, regime: Regime, split: Split, codec: PriceCodec, n: int
     starts = regime_starts(split, regime, length)
     candidates = anchors(split.train, starts, PRIME_DAYS)
     encoded = codec.encode(train)  # row i holds the features of day i + 1
+    stated = codec.with_state(train)  # the codec's state each day, as `encoded` reached it
     rng = np.random.default_rng(seed)
     primes = getattr(model, "reads_history", False)
     kept, kept_starts, values, drawn, got = [], [], [], 0, 0
@@ -204,7 +205,7 @@ def sample_regime(model, regime: Regime, split: Split, codec: PriceCodec, n: int
         draw_seed = int(rng.integers(2**31))
         paths = model.sample(batch, seed=draw_seed, length=length, **({"context": context} if primes else {}), **levels)
         drawn += batch
-        levels = codec.decode(paths, train.iloc[picks])
+        levels = codec.decode(paths, stated.iloc[picks])
         measured = regime.measure_levels(levels[regime.column].to_numpy().reshape(batch, length))
         good = regime.holds(measured)
         kept.append(paths[good])
@@ -214,7 +215,7 @@ def sample_regime(model, regime: Regime, split: Split, codec: PriceCodec, n: int
         if progress:
             progress(min(got, n), n, drawn)
     synthetic = np.concatenate(kept)[:n]
-    published = codec.decode(synthetic, train.iloc[np.concatenate(kept_starts)[:n]])
+    published = codec.decode(synthetic, stated.iloc[np.concatenate(kept_starts)[:n]])
     return RegimeSample(synthetic, published, drawn, np.concatenate(values)[:n])
 
 

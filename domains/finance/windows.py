@@ -66,6 +66,11 @@ def segments(frame: pd.DataFrame) -> list[pd.DataFrame]:
     return [part.drop(columns=SEGMENT) for _, part in frame.groupby(SEGMENT, sort=True)]
 
 
+def per_block(side: pd.DataFrame, transform) -> pd.DataFrame:
+    """`transform` of each contiguous block's days, in the side's order (history never crosses a gap)."""
+    return pd.concat([transform(days(part)) for _, part in _blocks(side)])
+
+
 def _blocks(side: pd.DataFrame):
     """(block number, rows) of each contiguous block of a split side (one block without the column)."""
     return side.groupby(SEGMENT, sort=True) if SEGMENT in side.columns else [(0, side)]

@@ -21,6 +21,43 @@ def test_encode_decode_is_exact(market_frame):
     assert codec.aliases == {"SP500_Adj Close": "SP500_Close", "NASDAQ_Adj Close": "NASDAQ_Close"}
 
 
+def test_a_path_from_a_stated_day_continues_the_real_history_exactly(market_frame):
+    codec = PriceCodec.fit(market_frame)
+    features, stated, k = codec.encode(market_frame), codec.with_state(market_frame), 300
+    decoded = codec.decode(features[None, k:], stated.iloc[[k]])
+    np.testing.assert_allclose(decoded[list(market_frame.columns)].to_numpy(), market_frame.iloc[k + 1:].to_numpy(),
+                               rtol=1e-9)
+    # Without the state, the volumes' running averages restart at the start day's volume.
+    cold = codec.decode(features[None, k:], market_frame.iloc[[k]])
+    assert not np.allclose(cold["SP500_Volume"].to_numpy(), market_frame["SP500_Volume"].iloc[k + 1:].to_numpy())
+
+
+def test_the_privacy_view_of_generated_paths_matches_that_of_real_days(market_frame):
+    """Attacks compare daily volume changes; a generated path's are recovered from its relative volumes."""
+    codec = PriceCodec.fit(market_frame)
+    changes = codec.encode_changes(market_frame)
+    volume = codec.feature_names.index("SP500_Volume:relvol")
+    np.testing.assert_allclose(changes[:, volume], np.diff(np.log1p(market_frame["SP500_Volume"].to_numpy(float))))
+    np.testing.assert_allclose(codec.changes(codec.encode(market_frame)[None])[0], changes[1:], atol=1e-12)
+    same = [i for i, name in enumerate(codec.feature_names) if not name.endswith(":relvol")]
+    np.testing.assert_array_equal(changes[:, same], codec.encode(market_frame)[:, same])
+
+
+def test_start_days_carry_each_blocks_own_volume_average(market_frame):
+    from domains.finance.domain import start_days
+
+    profile = finance.profile("quick")
+    split = finance.split(market_frame, profile)
+    codec = PriceCodec.fit(market_frame)
+    starts = start_days(split.train, codec, 2000, seed=0)
+    average = codec.average_column("SP500_Volume")
+    firsts = [part.index[0] for part in segments(split.train)]
+    first_rows = starts[starts.index.isin(firsts)]
+    assert len(first_rows) and np.allclose(first_rows[average], np.log1p(first_rows["SP500_Volume"]))
+    later = starts[~starts.index.isin(firsts)]
+    assert not np.allclose(later[average], np.log1p(later["SP500_Volume"]))
+
+
 def test_decoded_noise_keeps_units_relations_and_returns(market_frame):
     codec = PriceCodec.fit(market_frame)
     rng = np.random.default_rng(0)

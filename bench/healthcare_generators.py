@@ -55,8 +55,8 @@ def one(generator: str, profile_name: str, seed: int, source: str | None) -> dic
     eval_s = time.perf_counter() - start
     m = {x.name: x for x in report.metrics}
     return {
-        "generator": generator, "profile": profile_name, "device": "cuda" if torch.cuda.is_available() else "cpu",
-        "train_images": len(train), "epochs": epochs, "fit_s": fit_s,
+        "generator": generator, "profile": profile_name, "seed": seed, "epochs": epochs, "device": "cuda" if torch.cuda.is_available() else "cpu",
+        "train_images": len(train), "fit_s": fit_s,
         "train_images_per_s": len(train) * epochs / fit_s if epochs else None,
         "sampled": len(published), "sample_s": sample_s, "eval_s": eval_s,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -74,14 +74,16 @@ def one(generator: str, profile_name: str, seed: int, source: str | None) -> dic
 
 
 def merge_runs(rows: list[dict], pipeline: dict | None) -> tuple[list[dict], dict | None]:
-    """Keep the newest row per (generator, profile), and the newest pipeline timing, across runs,
-    so profiles can be benchmarked separately (the full profile takes long on a CPU)."""
+    """Keep the newest row per (generator, profile, seed), and the newest pipeline timing, across
+    runs, so profiles and seeds can be benchmarked separately (the full profile takes long on a CPU)."""
     store = HERE / "healthcare_runs.json"
     saved = json.loads(store.read_text()) if store.is_file() else {"rows": [], "pipeline": None}
-    kept = {(r["generator"], r["profile"]): r for r in saved["rows"]}
-    kept.update({(r["generator"], r["profile"]): r for r in rows})
+    key = lambda r: (r["generator"], r["profile"], r.get("seed", 0))  # noqa: E731 (rows before seeds: 0)
+    kept = {key(r): r for r in saved["rows"]}
+    kept.update({key(r): r for r in rows})
     order = {"quick": 0, "full": 1}
-    merged = sorted(kept.values(), key=lambda r: (order.get(r["profile"], 2), r["generator"] != "ddpm"))
+    merged = sorted(kept.values(), key=lambda r: (order.get(r["profile"], 2), r["generator"] != "ddpm",
+                                                  r.get("seed", 0)))
     pipeline = pipeline or saved["pipeline"]
     store.write_text(json.dumps({"rows": merged, "pipeline": pipeline}, indent=1))
     return merged, pipeline
@@ -108,16 +110,16 @@ def main() -> None:
         seconds, last = time_pipeline("healthcare", ["--source", args.source] if args.source else [])
         timing = {"seconds": seconds, "printed": last, "command": command}
     rows, timing = merge_runs(rows, timing)
-    header = ("| generator | profile | device | fit s (train img/s) | sample s (images) | eval s | peak RSS MB | "
+    header = ("| generator | profile | seed | epochs | device | fit s (train img/s) | sample s (images) | eval s | peak RSS MB | "
               "synthetic-trained AUC (real-trained) | FD (train vs test) | FD ratio | coverage (baseline) | "
               "memorization pixel / encoder | MIA AUC | gate |\n"
-              "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+              "|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     lines = [header]
     for r in rows:
         gate = r["verdict"] + (f" ({', '.join(r['failures'])})" if r["failures"] else "")
         speed = f" ({r['train_images_per_s']:.0f})" if r["train_images_per_s"] else ""
         lines.append(
-            f"| {r['generator']} | {r['profile']} | {r['device']} | {r['fit_s']:.0f}{speed} | "
+            f"| {r['generator']} | {r['profile']} | {r.get('seed', 0)} | {r['epochs']} | {r['device']} | {r['fit_s']:.0f}{speed} | "
             f"{r['sample_s']:.1f} ({r['sampled']}) | {r['eval_s']:.0f} | {r['peak_rss_mb']:.0f} | "
             f"{r['auc'][0]:.3f} ({r['auc'][1]:.3f}) | {r['fd'][0]:.3f} ({r['fd'][1]:.3f}) | "
             f"{r['fd'][0] / r['fd'][1]:.2f} | {r['coverage'][0]:.3f} ({r['coverage'][1]:.3f}) | "
@@ -131,7 +133,7 @@ def main() -> None:
     commands = "\n".join(f"- `{c}`" for c in dict.fromkeys(r["command"] for r in rows))
     write_section("healthcare", f"""## Healthcare image generators on PneumoniaMNIST (28x28, 4,708 train / 524 val / 624 test)
 
-Rows produced on {os.cpu_count()} CPU cores ({platform.machine()}), seed {args.seed}, by:
+Rows produced on {os.cpu_count()} CPU cores ({platform.machine()}) by:
 {commands}
 
 Utility: a small CNN trained only on the synthetic images, ROC AUC on the real test split (in

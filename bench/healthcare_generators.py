@@ -55,7 +55,8 @@ def one(generator: str, profile_name: str, seed: int, source: str | None) -> dic
     eval_s = time.perf_counter() - start
     m = {x.name: x for x in report.metrics}
     return {
-        "generator": generator, "profile": profile_name, "seed": seed, "epochs": epochs, "device": "cuda" if torch.cuda.is_available() else "cpu",
+        "generator": generator, "profile": profile_name, "seed": seed, "epochs": epochs,
+        "device": "cuda" if torch.cuda.is_available() else "cpu",
         "train_images": len(train), "fit_s": fit_s,
         "train_images_per_s": len(train) * epochs / fit_s if epochs else None,
         "sampled": len(published), "sample_s": sample_s, "eval_s": eval_s,
@@ -110,7 +111,8 @@ def main() -> None:
         seconds, last = time_pipeline("healthcare", ["--source", args.source] if args.source else [])
         timing = {"seconds": seconds, "printed": last, "command": command}
     rows, timing = merge_runs(rows, timing)
-    header = ("| generator | profile | seed | epochs | device | fit s (train img/s) | sample s (images) | eval s | peak RSS MB | "
+    header = ("| generator | profile | seed | epochs | device | fit s (train img/s) | sample s (images) | eval s | "
+              "peak RSS MB | "
               "synthetic-trained AUC (real-trained) | FD (train vs test) | FD ratio | coverage (baseline) | "
               "memorization pixel / encoder | MIA AUC | gate |\n"
               "|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
@@ -119,7 +121,8 @@ def main() -> None:
         gate = r["verdict"] + (f" ({', '.join(r['failures'])})" if r["failures"] else "")
         speed = f" ({r['train_images_per_s']:.0f})" if r["train_images_per_s"] else ""
         lines.append(
-            f"| {r['generator']} | {r['profile']} | {r.get('seed', 0)} | {r['epochs']} | {r['device']} | {r['fit_s']:.0f}{speed} | "
+            f"| {r['generator']} | {r['profile']} | {r.get('seed', 0)} | {r['epochs']} | {r['device']} | "
+            f"{r['fit_s']:.0f}{speed} | "
             f"{r['sample_s']:.1f} ({r['sampled']}) | {r['eval_s']:.0f} | {r['peak_rss_mb']:.0f} | "
             f"{r['auc'][0]:.3f} ({r['auc'][1]:.3f}) | {r['fd'][0]:.3f} ({r['fd'][1]:.3f}) | "
             f"{r['fd'][0] / r['fd'][1]:.2f} | {r['coverage'][0]:.3f} ({r['coverage'][1]:.3f}) | "

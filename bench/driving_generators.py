@@ -68,7 +68,8 @@ def score(generator: str, profile_name: str, seed: int, data) -> dict:
     pair = lambda name: (m[name].value, m[name].baseline) if name in m else (None, None)  # noqa: E731
     return {
         "generator": generator, "profile": profile_name, "seed": seed, "device": getattr(model, "device_", "cpu"),
-        "training_rows": getattr(model, "training_rows_", None), "train_scenes": len(split.train),
+        "training_rows": getattr(model, "training_rows_", None), "epochs": getattr(model, "epochs", None),
+        "train_scenes": len(split.train),
         "holdout_scenes": len(split.holdout), "fit_s": fit_s, "scenes": len(published), "sample_s": sample_s,
         "eval_s": eval_s, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "realism": {f: pair(f"realism_js[{f}]") for f in FEATURES}, "realism_score": pair("realism_score"),

@@ -75,13 +75,6 @@ def skip_expectations_without_great_expectations() -> bool:
     return True
 
 
-def get_epochs(profile: str) -> int:
-    """The profile's training epochs (every one runs: the best is kept, not stopped at)."""
-    from domains import get_domain
-
-    return int(get_domain("driving").profile(profile).plan("traffic-mdn").params["epochs"])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--export-scenes", type=Path, metavar="DIR", help="write a snapshot of --source and stop")
@@ -106,7 +99,6 @@ def main() -> None:
     rows = []
     for seed in args.seeds:
         row = score("traffic-mdn", args.profile, seed, data)
-        row["epochs"] = get_epochs(args.profile)
         rows.append(row)
         line = json.dumps(row)
         print(line, flush=True)

@@ -345,10 +345,11 @@ class EarlyStopped:
     likelihood on the others."""
 
     def __init__(self, model: ConditionalMDN, x: np.ndarray, y: np.ndarray, validation: np.ndarray):
-        self.model, self.train = model, (x[~validation], y[~validation])
         device = next(model.parameters()).device
-        self.validation = (torch.from_numpy(x[validation].astype(np.float32)).to(device),
-                           torch.from_numpy(y[validation].astype(np.float32)).to(device))
+        on_device = lambda a: torch.from_numpy(a.astype(np.float32)).to(device)  # noqa: E731 (once, not per epoch)
+        self.model = model
+        self.train = (on_device(x[~validation]), on_device(y[~validation]))
+        self.validation = (on_device(x[validation]), on_device(y[validation]))
         self.best_state, self.validation_losses = None, []
 
     def epoch(self, batch_size: int, lr: float, epoch: int, min_steps: int = 0) -> float:
@@ -369,30 +370,31 @@ class EarlyStopped:
             self.model.load_state_dict(self.best_state)
 
 
-def _epoch(model: ConditionalMDN, x: np.ndarray, y: np.ndarray, batch_size: int, lr: float, epoch: int,
+def _epoch(model: ConditionalMDN, xt: torch.Tensor, yt: torch.Tensor, batch_size: int, lr: float, epoch: int,
            min_steps: int = 0) -> float:
-    """One pass over the rows (more, until `min_steps` gradient steps); the mean loss of the last."""
-    if not len(x):
+    """One pass over the rows, tensors on the model's device (more, until `min_steps` gradient
+    steps); the mean loss of the last."""
+    if not len(xt):
         return float("nan")
     if not hasattr(model, "optimizer_"):
         model.optimizer_ = torch.optim.Adam(model.parameters(), lr=lr)
     model.train()
-    device = next(model.parameters()).device
-    xt, yt = (torch.from_numpy(a.astype(np.float32)).to(device) for a in (x, y))
     steps = 0
     while True:
-        order, total = torch.randperm(len(x)), 0.0
-        for start in range(0, len(x), batch_size):
-            idx = order[start : start + batch_size].to(device)
+        # The order is drawn on the CPU (the same draws on every device); the loss is summed
+        # where it is computed, so a GPU is not made to wait for the host after every step.
+        order, total = torch.randperm(len(xt)).to(xt.device), torch.zeros((), dtype=torch.float64, device=xt.device)
+        for start in range(0, len(xt), batch_size):
+            idx = order[start : start + batch_size]
             loss = -model.log_likelihood(xt[idx], yt[idx]).mean()
             model.optimizer_.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 5.0)
             model.optimizer_.step()
-            total += float(loss.detach()) * len(idx)
+            total += loss.detach().double() * len(idx)
             steps += 1
         if steps >= min_steps:
-            return total / len(x)
+            return float(total) / len(xt)
 
 
 def assign_roles(agents: Agents, road: Road, wanted: list[str], rng: np.random.Generator) -> None:

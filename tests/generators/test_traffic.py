@@ -190,7 +190,7 @@ def test_small_networks_take_at_least_the_gradient_steps_asked_for():
     from generators.traffic_mdn import ConditionalMDN, _epoch
 
     model = ConditionalMDN(3, 2, 8, 2)
-    x, y = np.zeros((10, 3), np.float32), np.zeros((10, 2), np.float32)
+    x, y = torch.zeros((10, 3)), torch.zeros((10, 2))
     _epoch(model, x, y, 4, 1e-3, 1)  # one pass: 3 batches
     _epoch(model, x, y, 4, 1e-3, 2, min_steps=7)  # three passes: 9 batches
     state = model.optimizer_.state[next(iter(model.parameters()))]

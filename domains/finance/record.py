@@ -19,6 +19,8 @@
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -54,34 +56,91 @@ def synthetic_level_windows(published: pd.DataFrame, columns: list[str], length:
     return level_windows(frames, columns, length)
 
 
+class RealWindows(NamedTuple):
+    """The real side of the TimeGAN protocol on one split, min-max scaled by the training windows."""
+
+    columns: list[str]
+    blocks: list[pd.DataFrame]  # the training blocks, in order
+    train: np.ndarray
+    holdout: np.ndarray
+    seen: np.ndarray  # windows of every other training block: what the blocked classifier learns from...
+    unseen: np.ndarray  # ...and the real windows it is tested on
+    scale: MinMax
+
+    @classmethod
+    def of(cls, split: Split, window: int) -> "RealWindows":
+        columns = PriceCodec.fit(days(split.train)).columns
+        blocks = segments(split.train)
+        train = level_windows(blocks, columns, window)
+        scale = MinMax(train)
+        seen, unseen = (scale(level_windows(blocks[first::2], columns, window)) for first in (0, 1))
+        return cls(columns, blocks, scale(train), scale(level_windows(segments(split.holdout), columns, window)),
+                   seen, unseen, scale)
+
+    def scaled(self, windows: np.ndarray) -> np.ndarray:
+        """Other windows on the training scale. A path that ran off (a heavy-tailed baseline's
+        prices can) is pinned just outside the real range: the classifier still sees it, and
+        nothing overflows."""
+        return self.scale(np.clip(windows, self.scale.low - self.scale.span, self.scale.low + 2 * self.scale.span))
+
+    def discriminative(self, other: np.ndarray, seed: int, blocked: bool = False) -> float:
+        """TimeGAN's discriminative score of scaled `other` windows against the training windows
+        (its random split); `blocked`: learnt from every other training block, tested on real
+        windows of the rest."""
+        real, test = (self.seen, {"real_test": self.unseen}) if blocked else (self.train, {})
+        return discriminative_score(real, other, seed=seed, **TIMEGAN["discriminative"], **test)
+
+
 def timegan_scores(split: Split, synthetic_published: pd.DataFrame, window: int, seed: int) -> dict[str, float]:
     """Discriminative and predictive scores on price levels, and their real-data baselines."""
-    columns = PriceCodec.fit(days(split.train)).columns
-    blocks = segments(split.train)
-    train = level_windows(blocks, columns, window)
-    holdout = level_windows(segments(split.holdout), columns, window)
-    synthetic = synthetic_level_windows(synthetic_published, columns, window)
-    scale = MinMax(train)
-    # A path that ran off (a heavy-tailed baseline's prices can) is pinned just outside the real
-    # range: the discriminator still sees it, and nothing overflows.
-    synthetic = np.clip(synthetic, scale.low - scale.span, scale.low + 2 * scale.span)
-    train, holdout, synthetic = scale(train), scale(holdout), scale(synthetic)
-    seen, unseen = (scale(level_windows(blocks[first::2], columns, window)) for first in (0, 1))
+    real = RealWindows.of(split, window)
+    synthetic = real.scaled(synthetic_level_windows(synthetic_published, real.columns, window))
     rng = np.random.default_rng(seed)
     same = lambda x, n: x[rng.choice(len(x), min(n, len(x)), replace=False)]  # noqa: E731
-    n = min(len(train), len(synthetic))
-    discriminative = lambda real, other, **test: discriminative_score(  # noqa: E731
-        real, other, seed=seed, **TIMEGAN["discriminative"], **test)
+    n = min(len(real.train), len(synthetic))
     return {
-        "discriminative": discriminative(train, same(synthetic, n)),
-        "discriminative_real": discriminative(train, holdout),
-        # tested on real windows of training blocks the classifier did not learn from
-        "discriminative_blocked": discriminative(seen, same(synthetic, n), real_test=unseen),
-        "discriminative_blocked_real": discriminative(seen, holdout, real_test=unseen),
-        "predictive": predictive_score(same(synthetic, n), holdout, seed=seed, **TIMEGAN["predictive"]),
-        "predictive_real": predictive_score(same(train, n), holdout, seed=seed, **TIMEGAN["predictive"]),
+        "discriminative": real.discriminative(same(synthetic, n), seed),
+        "discriminative_real": real.discriminative(real.holdout, seed),
+        "discriminative_blocked": real.discriminative(same(synthetic, n), seed, blocked=True),
+        "discriminative_blocked_real": real.discriminative(real.holdout, seed, blocked=True),
+        "predictive": predictive_score(same(synthetic, n), real.holdout, seed=seed, **TIMEGAN["predictive"]),
+        "predictive_real": predictive_score(same(real.train, n), real.holdout, seed=seed, **TIMEGAN["predictive"]),
         "windows": n,
     }
+
+
+def restarted_windows(blocks: list[pd.DataFrame], columns: list[str], window: int, rng: np.random.Generator
+                      ) -> np.ndarray:
+    """Real dynamics somewhere else: each training window keeps its first day's levels and then
+    moves as a window drawn from another block did (by the same ratios for positive columns,
+    the same differences for the others). No window lies on the real history after its first day,
+    yet every day-to-day move, and how the columns move together, is real."""
+    per_block = [level_windows([block], columns, window) for block in blocks if len(block) >= window]
+    require(len(per_block) >= 2, "restarting real windows needs at least two training blocks of one window")
+    positive = np.concatenate(per_block).min(axis=(0, 1)) > 0
+    out = []
+    for b, own in enumerate(per_block):
+        others = np.concatenate(per_block[:b] + per_block[b + 1 :])
+        moves = others[rng.integers(len(others), size=len(own))].astype(np.float64)
+        start, first = own[:, :1].astype(np.float64), moves[:, :1]
+        out.append(np.where(positive, moves / np.where(positive, first, 1.0) * start, moves - first + start))
+    return np.concatenate(out)
+
+
+def real_discriminative_reference(split: Split, window: int, seed: int, rounds: int = 5) -> dict[str, list[float]]:
+    """The discriminative scores of real training dynamics restarted in another block
+    (`restarted_windows`), over `rounds` draws: what a generator that reproduces the market's
+    moves exactly, but not its one history, would score. The TimeGAN classifier is tested on
+    near-copies of the windows it trained on, so it also learns where the history went; with many
+    columns that alone gives such windows away (see bench/BENCHMARKS.md, the finance record)."""
+    real = RealWindows.of(split, window)
+    scores: dict[str, list[float]] = {"discriminative": [], "discriminative_blocked": []}
+    for round_ in range(rounds):
+        restarted = real.scaled(restarted_windows(real.blocks, real.columns, window,
+                                                  np.random.default_rng(seed + round_)))
+        scores["discriminative"].append(real.discriminative(restarted, seed + round_))
+        scores["discriminative_blocked"].append(real.discriminative(restarted, seed + round_, blocked=True))
+    return scores
 
 
 # --- long paths ------------------------------------------------------------------------------

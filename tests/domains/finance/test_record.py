@@ -1,5 +1,6 @@
 """The finance record's measures respond to what they claim to measure."""
 import numpy as np
+import pandas as pd
 import pytest
 
 from domains import get_domain
@@ -7,7 +8,7 @@ from synthpipe.errors import InputDataError
 from domains.finance.evaluation import fit_codec
 from domains.base import Split
 from domains.finance.record import (hill_tail_index, level_windows, long_path_distances, privacy_scores,
-                                    real_privacy_reference, synthetic_level_windows)
+                                    real_privacy_reference, restarted_windows, synthetic_level_windows)
 from domains.finance.windows import days, segments, windows_of
 
 finance = get_domain("finance")
@@ -99,3 +100,25 @@ def test_real_privacy_reference_sets_real_blocks_aside_and_scores_them_like_synt
     unblocked = Split(days(split.train), days(split.holdout), "not blocked")
     with pytest.raises(InputDataError, match="blocked split"):
         real_privacy_reference(unblocked, codec, profile.window, seed=0)
+
+
+def test_restarted_windows_keep_each_start_and_move_as_another_block_did():
+    rng = np.random.default_rng(0)
+    blocks = [pd.DataFrame({"price": 100 * (b + 1) * np.exp(np.cumsum(rng.normal(0, 0.01, 30))),
+                            "spread": np.cumsum(rng.normal(0, 1, 30))}) for b in range(3)]  # spread goes negative
+    assert (pd.concat(blocks)["spread"] < 0).any()
+    own = level_windows(blocks, ["price", "spread"], 10)
+    restarted = restarted_windows(blocks, ["price", "spread"], 10, np.random.default_rng(1))
+    assert restarted.shape == own.shape
+    assert np.allclose(restarted[:, 0], own[:, 0])  # every window starts where a real one does...
+    ratios, steps = restarted[:, :, 0] / restarted[:, :1, 0], restarted[:, :, 1] - restarted[:, :1, 1]
+    per_block = [level_windows([b], ["price", "spread"], 10) for b in blocks]
+    for i, block in enumerate(np.repeat(np.arange(3), [len(w) for w in per_block])):
+        # ...and then moves as a window of another block did: ratios for prices, differences for the rest
+        others = np.concatenate([w for b, w in enumerate(per_block) if b != block])
+        match = np.isclose(others[:, :, 0] / others[:, :1, 0], ratios[i], rtol=1e-5).all(1) & \
+            np.isclose(others[:, :, 1] - others[:, :1, 1], steps[i], atol=1e-4).all(1)
+        assert match.any()
+    assert not np.isclose(restarted[:, 1:], own[:, 1:]).all(axis=(1, 2)).any()  # none retraces its own history
+    with pytest.raises(InputDataError, match="at least two training blocks"):
+        restarted_windows(blocks[:1], ["price", "spread"], 10, np.random.default_rng(1))

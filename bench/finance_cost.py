@@ -17,7 +17,6 @@ import json
 import os
 import platform
 import resource
-import shlex
 import sys
 import time
 from pathlib import Path
@@ -25,7 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from finance_record import spread  # noqa: E402
-from harness import run_isolated  # noqa: E402
+from harness import command_line, run_isolated  # noqa: E402
 from results import write_section  # noqa: E402
 
 FIT_TARGET_S = 20 * 60  # `full`, on 2 CPU cores
@@ -98,11 +97,9 @@ def main() -> None:
                                      "--days", str(args.days)])]
     text = table(rows)
     print(text)
-    command = "python bench/finance_cost.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    threads = os.environ.get("OMP_NUM_THREADS")
     write_section("finance-cost", f"""## Finance cost: fit and sampling time
 
-Produced by `{(f"OMP_NUM_THREADS={threads} " if threads else "") + command.strip()}` on {os.cpu_count()} CPU cores
+Produced by `{command_line(__file__)}` on {os.cpu_count()} CPU cores
 ({platform.machine()}), seeds {', '.join(map(str, range(args.seed, args.seed + args.seeds)))}.
 Targets (finance issue): the `full` profile fits in under 20 minutes on 2 CPU cores; 10,000 paths of
 252 days sample in under 30 s on CPU. Mean ± standard deviation over seeds; "targets met" needs every seed.

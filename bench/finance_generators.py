@@ -13,14 +13,13 @@ import json
 import os
 import platform
 import resource
-import shlex
 import sys
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from harness import run_isolated, time_pipeline  # noqa: E402
+from harness import command_line, run_isolated, time_pipeline  # noqa: E402
 from results import write_section  # noqa: E402
 
 
@@ -91,10 +90,9 @@ def main() -> None:
                f"{time_pipeline('finance')[0]:.0f} s wall.\n" if args.pipeline else ""
     print(table)
     print(pipeline)
-    command = "python bench/finance_generators.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     text = f"""## Finance generators on the default data (S&P 500 + NASDAQ OHLCV, VIX, WTI; common days 2014-2018)
 
-Produced by `{command}` on {os.cpu_count()} CPU cores ({platform.machine()}), seed {args.seed}.
+Produced by `{command_line(__file__)}` on {os.cpu_count()} CPU cores ({platform.machine()}), seed {args.seed}.
 SDV PAR runs with its default settings (128 epochs) on the profile's training windows, sampling at most
 {args.par_max_sequences} paths; `mdn-gru` uses the profile's parameters and sample count.
 Scores are on 24-step windows, min-max scaled on real train; the baseline is real holdout vs real train

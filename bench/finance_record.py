@@ -23,7 +23,6 @@ import json
 import os
 import platform
 import resource
-import shlex
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from harness import command_line  # noqa: E402
 from results import write_section  # noqa: E402
 
 # name -> (generator, profile, parameter overrides, at most this many paths sampled at once)
@@ -96,13 +96,6 @@ def one(dataset: str, config: str, seed: int, long_paths: int, long_length: int,
     }
 
 
-def this_run() -> str:
-    """The command line of this run, as each of its rows records it."""
-    threads = os.environ.get("OMP_NUM_THREADS")
-    return (f"OMP_NUM_THREADS={threads} " if threads else "") + "python bench/finance_record.py " + \
-        " ".join(shlex.quote(a) for a in sys.argv[1:])
-
-
 def fold_count() -> int:
     """Folds of the finance profiles' blocked split (every how many-th block is held out)."""
     from domains import get_domain
@@ -127,7 +120,7 @@ def run_all(args) -> list[dict]:
                 if out.returncode != 0:
                     print(out.stderr[-3000:], file=sys.stderr)
                     continue
-                rows.append(dict(json.loads(out.stdout.strip().splitlines()[-1]), run=this_run()))
+                rows.append(dict(json.loads(out.stdout.strip().splitlines()[-1]), run=command_line(__file__)))
                 with open(args.rows, "a") as handle:  # a long run keeps what it has if stopped
                     handle.write(json.dumps(rows[-1]) + "\n")
     return rows

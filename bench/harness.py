@@ -3,10 +3,21 @@ peak memory is its own, and the wall time of one whole `synthpipe run`."""
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
+
+
+def command_line(script: str) -> str:
+    """How this benchmark was started, as its output records it: the thread limit when one was
+    set (it changes the seconds), then the script and its arguments."""
+    threads = os.environ.get("OMP_NUM_THREADS")
+    words = ["python", f"bench/{Path(script).name}", *(shlex.quote(a) for a in sys.argv[1:])]
+    return (f"OMP_NUM_THREADS={threads} " if threads else "") + " ".join(words)
 
 
 def run_isolated(script: str, generators: list[str], profiles: list[str], extra: list[str]) -> list[dict]:

@@ -15,14 +15,13 @@ import json
 import os
 import platform
 import resource
-import shlex
 import sys
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from harness import run_isolated, time_pipeline  # noqa: E402
+from harness import command_line, run_isolated, time_pipeline  # noqa: E402
 from results import write_section  # noqa: E402
 
 
@@ -103,7 +102,7 @@ def main() -> None:
         print(json.dumps(one(*args.one, args.seed, args.source)))
         return
 
-    command = "python bench/healthcare_generators.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    command = command_line(__file__)
     extra = ["--seed", str(args.seed)] + (["--source", args.source] if args.source else [])
     rows = [dict(row, command=command) for row in run_isolated(__file__, args.generators, args.profiles, extra)]
     timing = None

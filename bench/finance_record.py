@@ -14,6 +14,9 @@ fit on the training blocks, then
   the real history (1- and 20-day return EMD, ACF of r, |r|, r^2 to lag 100, leverage, tail index);
 * privacy on every 24-day stretch of the long paths;
 * cost: fit seconds, seconds to sample `--cost-paths` paths of 252 days, peak RSS.
+Beside the generators, real data as references: real moves restarted in another training block
+(the discriminative scores a generator that does not retrace the history can hardly beat) and real
+training blocks set aside (the privacy attacks' scores for fresh market days).
 Prints the tables and writes the `finance-record` section of bench/BENCHMARKS.md.
 """
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """What every benchmark script shares: one child process per (generator, profile), so each pair's
-peak memory is its own, and the wall time of one whole `synthpipe run`."""
+peak memory is its own; the wall time of one whole `synthpipe run`; and the command line each
+benchmark records beside its figures."""
 from __future__ import annotations
 
 import json

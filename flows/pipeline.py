@@ -55,6 +55,7 @@ def pipeline(domain: str = "finance", source: str | None = None, generator: str 
         context = {
             "source": str(source_spec), "source_fingerprint": real["fingerprint"], "split": split_paths["description"],
             "generator": generator, "generator_params": params, "profile": profile, "seed": seed,
+            "n_sequences": n_sequences,  # None: the profile's; `synthpipe audit` re-runs with it
             "code_version": code_version(), "flow_run_id": None if run_id == "local" else run_id,
         }
         if regime:

@@ -4,9 +4,10 @@
     synthpipe.run("finance")                      # train, validate, publish
     frame = synthpipe.load("finance/markets")     # latest published version
     synthpipe.pull("finance/markets@v1", to="downloads")
+    synthpipe.audit("finance/markets@v1").reproduced   # re-run it from its manifest and compare
 """
-from synthpipe.api import load, pull, run
+from synthpipe.api import audit, load, pull, run
 from synthpipe.errors import SynthpipeError
 
-__all__ = ["SynthpipeError", "load", "pull", "run"]
+__all__ = ["SynthpipeError", "audit", "load", "pull", "run"]
 __version__ = "0.1.0"

@@ -28,3 +28,13 @@ def run(domain: str = "finance", **options) -> dict:
     from flows.pipeline import pipeline
 
     return pipeline(domain=domain, **options)
+
+
+def audit(name: str, version: str = "latest", *, home: str | Path | None = None):
+    """Re-run the pipeline that published a version, from its manifest alone, and compare every
+    metric (privacy first) and every file; `.reproduced` says whether all agree, `.to_text()`
+    shows how (flows/audit.py)."""
+    from catalog import parse_ref
+    from flows.audit import audit as run_audit
+
+    return run_audit(str(parse_ref(name, None if version == "latest" else version)), home)

@@ -8,7 +8,7 @@ import sys
 
 from synthpipe.errors import SourceUnavailableError, SynthpipeError
 
-EXIT_OK, EXIT_QUARANTINED, EXIT_USER_ERROR = 0, 3, 2
+EXIT_OK, EXIT_QUARANTINED, EXIT_USER_ERROR, EXIT_NOT_REPRODUCED = 0, 3, 2, 4
 ALL = "all"
 
 
@@ -59,6 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
     verify = sub.add_parser("verify", help="re-hash a published version against its manifest")
     verify.add_argument("name", metavar="NAME[@VERSION]")
     _home_option(verify)
+
+    audit = sub.add_parser("audit", help="re-run a version's pipeline from its manifest and compare its metrics and files",
+                           description="Re-run the pipeline that published a version (same source, generator, "
+                                       "profile, seed and size, in a scratch data home, retraining from nothing) "
+                                       "and compare: every privacy metric, every other metric, every data file by "
+                                       "sha256. Exit status: 0 reproduced, 4 not reproduced, 2 bad input.")
+    audit.add_argument("name", metavar="NAME[@VERSION]")
+    _home_option(audit)
 
     sub.add_parser("generators", help="list registered generators")
 
@@ -165,6 +173,14 @@ def cmd_verify(args) -> int:
     return EXIT_OK
 
 
+def cmd_audit(args) -> int:
+    from flows.audit import audit
+
+    result = audit(args.name, args.catalog)
+    print(result.to_text())
+    return EXIT_OK if result.reproduced else EXIT_NOT_REPRODUCED
+
+
 def cmd_generators(args) -> int:
     import generators
 
@@ -185,7 +201,7 @@ def cmd_serve(args) -> int:
 
 
 COMMANDS = {"run": cmd_run, "list": cmd_list, "show": cmd_show, "pull": cmd_pull, "verify": cmd_verify,
-            "generators": cmd_generators, "serve": cmd_serve}
+            "audit": cmd_audit, "generators": cmd_generators, "serve": cmd_serve}
 
 
 if __name__ == "__main__":

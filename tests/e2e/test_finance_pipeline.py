@@ -83,6 +83,22 @@ def test_pull_and_cli_commands(published, tmp_path):
     assert escape.returncode == 2 and "invalid" in escape.stderr
 
 
+def test_audit_reruns_a_version_from_its_manifest_and_reproduces_it(published, monkeypatch, capsys):
+    from synthpipe import cli
+
+    home = str(published["home"])
+    monkeypatch.setenv("SYNTHPIPE_HOME", home)  # main() exports --catalog; this puts it back afterwards
+    assert cli.main(["audit", "finance/markets@v1", "--catalog", home]) == cli.EXIT_OK
+    out = capsys.readouterr().out
+    recorded = {m["name"]: m["value"] for m in Catalog(home).manifest("finance/markets@v1")["report"]["metrics"]}
+    line = next(line for line in out.splitlines() if "membership_inference_auc" in line)
+    assert line.split()[1:3] == [f"{recorded['membership_inference_auc']:.4g}"] * 2
+    assert "closer_to_train_share" in out and "(differs)" not in out
+    assert "data files: 1 of 1 identical (sha256)" in out and out.rstrip().endswith("\nreproduced")
+    # The audit's re-run went to a scratch home: the audited catalog is as it was.
+    assert Catalog(home).versions("finance/markets") == ["v1", "v2"]
+
+
 class CopyingGenerator(Generator):
     """A 'generator' that publishes its training data: the privacy gate's positive control."""
 

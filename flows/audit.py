@@ -77,7 +77,7 @@ class AuditResult:
             lines.append("  note: the profile now gives the generator other parameters than the version records")
         if not self.source_same:
             lines.append("  the source data are not those the version was made from (their fingerprint differs)")
-        lines.append(f"  {'privacy metric':<34} {'published':>10} {'re-run':>10}  {'threshold':<12} verdict")
+        lines.append(f"  {'privacy metric':<42} {'published':>10} {'re-run':>10}  {'threshold':<12} verdict")
         for check in self.metrics:
             if check.recorded.group != "privacy":
                 continue
@@ -85,7 +85,7 @@ class AuditResult:
             row = m.as_row()
             rerun = "missing" if r is None else f"{r.value:.4g}"
             verdict = m.verdict if r is None else r.verdict
-            lines.append(f"  {m.name:<34} {m.value:>10.4g} {rerun:>10}  {row['threshold'] or '':<12} {verdict}"
+            lines.append(f"  {m.name:<42} {m.value:>10.4g} {rerun:>10}  {row['threshold'] or '':<12} {verdict}"
                          f"{'' if check.same else '  (differs)'}")
         others = [c for c in self.metrics if c.recorded.group != "privacy"]
         moved = [c.recorded.name for c in others if not c.same]
@@ -96,11 +96,23 @@ class AuditResult:
                      + (f"; differ: {', '.join(self.data_files_differ)}" if self.data_files_differ else ""))
         rest = [f for f in self.files_differ if not f.endswith(DATA_SUFFIXES)]
         if rest:
-            lines.append(f"  other files that differ (for information): {', '.join(rest)}")
+            lines.append(f"  other files that differ (for information): {summarise(rest)}")
         if self.rerun_status != "published":
             lines.append("  the re-run failed the gate and was quarantined")
         lines.append("reproduced" if self.reproduced else "NOT reproduced")
         return "\n".join(lines)
+
+
+def summarise(files: list[str], most: int = 5) -> str:
+    """File names, or past `most` of them, a count per top folder (`commonroad/ (40 files)`)."""
+    if len(files) <= most:
+        return ", ".join(files)
+    groups: dict[str, int] = {}
+    for name in files:
+        top = name.split("/", 1)[0] + "/" if "/" in name else name
+        groups[top] = groups.get(top, 0) + 1
+    return ", ".join(name if count == 1 and not name.endswith("/") else f"{name} ({count} files)"
+                     for name, count in groups.items())
 
 
 def rerun_arguments(manifest: dict) -> dict:

@@ -1,8 +1,11 @@
-"""The Python face of synthpipe: run a pipeline, load or pull a published dataset."""
+"""The Python face of synthpipe: run a pipeline, load or pull a published dataset, audit a version."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flows.audit import AuditResult
 
 
 def load(name: str, version: str = "latest", *, home: str | Path | None = None, as_: str | None = None) -> Any:
@@ -30,7 +33,7 @@ def run(domain: str = "finance", **options) -> dict:
     return pipeline(domain=domain, **options)
 
 
-def audit(name: str, version: str = "latest", *, home: str | Path | None = None):
+def audit(name: str, version: str = "latest", *, home: str | Path | None = None) -> "AuditResult":
     """Re-run the pipeline that published a version, from its manifest alone, and compare every
     metric (privacy first) and every file; `.reproduced` says whether all agree, `.to_text()`
     shows how (flows/audit.py)."""

@@ -76,6 +76,32 @@ def write_scenario(scenes: SceneSet, scene: int, path: Path, events: list[str], 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the writer warns about optional fields it fills with defaults
         writer.write_to_file(str(path), OverwriteExistingFile.ALWAYS)
+    canonical_order(path)
+
+
+def canonical_order(path: Path) -> None:
+    """Put what the writer emits from Python sets (scenario tags, each lanelet's types) in a fixed
+    order: set order changes from process to process, and the same scene must give the same file."""
+    import xml.etree.ElementTree as ET
+
+    tree = ET.parse(path)
+    for parent in tree.iter():
+        children = list(parent)
+        if parent.tag == "scenarioTags":
+            children.sort(key=lambda e: e.tag)
+        else:  # runs of same-named leaves, e.g. a lanelet's <laneletType> elements, by their text
+            start = 0
+            while start < len(children):
+                end = start
+                while end + 1 < len(children) and children[end + 1].tag == children[start].tag:
+                    end += 1
+                run = children[start : end + 1]
+                if len(run) > 1 and not any(len(e) for e in run):
+                    children[start : end + 1] = sorted(run, key=lambda e: e.text or "")
+                start = end + 1
+        parent[:] = children
+    ET.indent(tree, "  ")
+    tree.write(path, encoding="UTF-8", xml_declaration=True)
 
 
 def read_scenarios(folder: Path) -> list:

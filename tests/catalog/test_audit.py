@@ -1,7 +1,7 @@
 """How an audit judges a re-run against a version (the re-run itself: tests/e2e)."""
 from dataclasses import replace
 
-from flows.audit import AuditResult, compare_files, compare_metrics, rerun_arguments
+from flows.audit import AuditResult, compare_files, compare_metrics, rerun_arguments, summarise
 from validation.report import Metric, Report
 
 PUBLISHED = Report([
@@ -65,3 +65,9 @@ def test_rerun_arguments_come_from_the_manifest_and_default_the_newer_fields():
     manifest = {"domain": "finance", "source": "arch", "generator": "mdn-gru", "profile": "quick", "seed": 3}
     assert rerun_arguments(manifest) == dict(manifest, n_sequences=None, regime=None)
     assert rerun_arguments(dict(manifest, n_sequences=100, regime="calm"))["n_sequences"] == 100
+
+
+def test_long_lists_of_other_files_are_counted_by_folder():
+    scenes = [f"commonroad/scene_{i:05d}.xml" for i in range(40)]
+    assert summarise(["README.md", *scenes]) == "README.md, commonroad/ (40 files)"
+    assert summarise(["README.md", "plots/a.png"]) == "README.md, plots/a.png"

@@ -1,5 +1,10 @@
 """The driving report's parts: measures, validity checks, track privacy, the predictor, CommonRoad
 files and the domain's sample request."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -125,6 +130,21 @@ def test_commonroad_files_round_trip(tmp_path):
     original = scenes.tracks[scenes.tracks["scene"] == 1].sort_values(["agent", "step"])
     assert len(read) == len(original)
     assert np.allclose(read[["x", "y"]].to_numpy(), original[["x", "y"]].to_numpy(), atol=1e-3)
+
+
+def test_commonroad_files_do_not_depend_on_the_process_that_wrote_them(tmp_path):
+    # The writer emits scenario tags and lanelet types from Python sets, whose order changes with
+    # the string hash seed of each process; the published files must not.
+    script = ("import sys; from pathlib import Path; from tests.generators.scene_fixtures import idm_scenes; "
+              "from domains.driving.commonroad_export import write_scenario; "
+              "write_scenario(idm_scenes(2, steps=20), 1, Path(sys.argv[1]), ['cut_in'], 'driving/test')")
+    written = []
+    for hash_seed in ("1", "2", "3"):
+        path = tmp_path / f"scene_{hash_seed}.xml"
+        subprocess.run([sys.executable, "-c", script, str(path)], check=True, cwd=Path(__file__).parents[3],
+                       env={**os.environ, "PYTHONHASHSEED": hash_seed}, timeout=120)
+        written.append(path.read_bytes())
+    assert written[0] == written[1] == written[2]
 
 
 def test_event_requests_go_to_generators_that_take_them_for_events_seen_in_training():

@@ -46,6 +46,9 @@ class MetricCheck:
 
 @dataclass
 class AuditResult:
+    """What an audit found: the re-run's outcome beside the version, metric by metric and file
+    by file; `reproduced` is the verdict, `to_text()` the report `synthpipe audit` prints."""
+
     ref: str
     arguments: dict  # what the re-run was called with, from the manifest
     recorded_code: str

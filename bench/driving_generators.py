@@ -21,14 +21,13 @@ import statistics
 import os
 import platform
 import resource
-import shlex
 import sys
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from harness import run_isolated, time_pipeline  # noqa: E402
+from harness import command_line, run_isolated, time_pipeline  # noqa: E402
 from results import write_section  # noqa: E402
 
 DEFAULT_SOURCE = f"commonroad:{HERE.parent.parent / 'shared' / 'data' / 'ngsim-commonroad' / 'US101'}"
@@ -140,8 +139,7 @@ def main() -> None:
         print(json.dumps(one(*args.one, args.seed, args.source)))
         return
 
-    shown = ["<default>" if a == DEFAULT_SOURCE else a for a in sys.argv[1:]]
-    command = "python bench/driving_generators.py " + " ".join(shlex.quote(a) for a in shown)
+    command = command_line(__file__, ["<default>" if a == DEFAULT_SOURCE else a for a in sys.argv[1:]])
     rows = [row for seed in range(args.seed, args.seed + args.seeds)
             for row in run_isolated(__file__, args.generators, args.profiles,
                                     ["--seed", str(seed), "--source", args.source])]

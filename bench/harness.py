@@ -13,11 +13,13 @@ import time
 from pathlib import Path
 
 
-def command_line(script: str) -> str:
+def command_line(script: str, arguments: list[str] | None = None) -> str:
     """How this benchmark was started, as its output records it: the thread limit when one was
-    set (it changes the seconds), then the script and its arguments."""
+    set (it changes the seconds), then the script and its arguments (`sys.argv`'s, unless given,
+    e.g. with a machine's own path replaced by a placeholder)."""
     threads = os.environ.get("OMP_NUM_THREADS")
-    words = ["python", f"bench/{Path(script).name}", *(shlex.quote(a) for a in sys.argv[1:])]
+    shown = sys.argv[1:] if arguments is None else arguments
+    words = ["python", f"bench/{Path(script).name}", *(shlex.quote(a) for a in shown)]
     return (f"OMP_NUM_THREADS={threads} " if threads else "") + " ".join(words)
 
 

@@ -6,6 +6,7 @@ safety-critical events the detector found in the scene.
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import warnings
 from pathlib import Path
@@ -86,19 +87,12 @@ def canonical_order(path: Path) -> None:
 
     tree = ET.parse(path)
     for parent in tree.iter():
-        children = list(parent)
         if parent.tag == "scenarioTags":
-            children.sort(key=lambda e: e.tag)
+            children = sorted(parent, key=lambda e: e.tag)
         else:  # runs of same-named leaves, e.g. a lanelet's <laneletType> elements, by their text
-            start = 0
-            while start < len(children):
-                end = start
-                while end + 1 < len(children) and children[end + 1].tag == children[start].tag:
-                    end += 1
-                run = children[start : end + 1]
-                if len(run) > 1 and not any(len(e) for e in run):
-                    children[start : end + 1] = sorted(run, key=lambda e: e.text or "")
-                start = end + 1
+            runs = [list(run) for _, run in itertools.groupby(parent, key=lambda e: e.tag)]
+            children = [element for run in runs for element in
+                        (run if any(len(leaf) for leaf in run) else sorted(run, key=lambda e: e.text or ""))]
         parent[:] = children
     ET.indent(tree, "  ")
     tree.write(path, encoding="UTF-8", xml_declaration=True)

@@ -19,7 +19,8 @@ Three conditional mixture-density networks learned from real scenes:
 Scenes are generated closed-loop: all vehicles act at once, each step is decoded through the
 kinematic model (generators/traffic.py), so tracks are feasible by construction and every
 vehicle reacts to what the others just did. Scenes that asked for an event are checked with the
-event detector and re-drawn (up to `max_tries`) until it is there.
+event detector and re-drawn (up to `max_tries`) until it is there. A rare event can need many
+draws: on the simulated default a hard-braking request took from 1 to more than 32.
 """
 from __future__ import annotations
 
@@ -47,6 +48,7 @@ ENTRY_ZONE = 15.0  # m; an agent first seen this close to the upstream end enter
 # as heavily would come out twice as smooth (half the real change of acceleration per 0.5 s).
 # With decisions every 0.3 s (`decide_every=3`) the jerk distribution of US-101 is matched.
 LEARNING_SMOOTHING = 7
+HEADWAY_CAP = 10.0  # s; a leader further ahead in time is as good as none
 
 
 def policy_features(agents: Agents, seen: dict, regime: np.ndarray, pace: np.ndarray, trend: np.ndarray
@@ -60,6 +62,12 @@ def policy_features(agents: Agents, seen: dict, regime: np.ndarray, pace: np.nda
     for slot in SLOTS:
         present = (seen[f"{slot}_index"] >= 0).astype(float)
         columns += [present, seen[f"{slot}_gap"] / 100, seen[f"{slot}_dv"] / 10]
+    # Car following in the terms drivers keep to (IDM's): the time headway to the leader and the
+    # rate at which the gap closes. With gap and speed differences alone, followers closed in on
+    # their leaders in closed loop (highway-env, 12 epochs: the 5 % headway quantile fell from 1.1 s
+    # in the first steps to 0.9 s; the simulated drivers' is 1.6 s).
+    columns += [np.clip(seen["lead_gap"] / np.maximum(agents.speed, 1.0), 0.0, HEADWAY_CAP) / 3,
+                np.clip(-seen["lead_dv"] / np.maximum(seen["lead_gap"], 1.0), -1.0, 1.0) * 5]
     features = np.column_stack(columns + [agents.roles, np.repeat(regime[None] / [50.0, 30.0], len(agents), 0)])
     return features.astype(np.float32)
 
@@ -88,14 +96,20 @@ def decode_pace(change: np.ndarray, speed: np.ndarray) -> np.ndarray:
 
 
 def insertion_target(gap: float, speed: float, length: float, width: float, offset: float) -> np.ndarray:
-    return np.array([np.log1p(max(gap, 0.0)), speed / 30, length / 5, width / 2, offset], dtype=np.float32)
+    """The gap is learned as a time gap, log(gap / (speed + 1 m/s)): drivers keep their distance in
+    time, and a mixture of diagonal Gaussians over log gap and speed could not tie the two together
+    (it put fast vehicles at short gaps: on highway-env the first steps' 5 % headway quantile was
+    1.1 s, the simulated drivers' 1.6 s)."""
+    return np.array([np.log(max(gap, 0.5) / (speed + 1.0)), speed / 30, length / 5, width / 2, offset],
+                    dtype=np.float32)
 
 
 def insertion_decode(values: np.ndarray, lane_width: float) -> tuple[float, float, float, float, float]:
     gap, speed, length, width, offset = values
     width = float(np.clip(width * 2, 1.4, 2.8))
     room = 0.4 * lane_width  # real vehicles keep their centre within about this of their lane's centre
-    return (float(np.clip(np.expm1(gap), 2.0, 150.0)), float(np.clip(speed * 30, 0.0, 40.0)),
+    speed = float(np.clip(speed * 30, 0.0, 40.0))
+    return (float(np.clip(np.exp(gap) * (speed + 1.0), 2.0, 150.0)), speed,
             float(np.clip(length * 5, 3.0, 15.0)), width, float(np.clip(offset, -room, room)))
 
 
@@ -137,7 +151,7 @@ class TrafficMDN(SceneGenerator):
     honours_context_only = True
 
     def __init__(self, hidden: int = 128, components: int = 5, epochs: int = 15, batch_size: int = 512,
-                 learning_rate: float = 2e-3, temperature: float = 1.0, max_tries: int = 32, decide_every: int = 3,
+                 learning_rate: float = 2e-3, temperature: float = 1.0, max_tries: int = 64, decide_every: int = 3,
                  trend_steps: tuple[int, ...] = (15, 30), random_state: int = 0):
         self.hidden = hidden
         self.components = components

@@ -12,6 +12,11 @@ noise (stationary spread WANDER_STD, time scale WANDER_TIME): a driver drifts sm
 lateral speed that changes gradually. A first-order (Ornstein-Uhlenbeck) offset would be a random
 walk at the recording's rate, a 10 Hz jitter of position and heading no real track shows, which
 any model of the tracks, and any predictor trained on them, would have to learn as signal.
+
+highway-env also gives every IDM driver the same desired time gap (1.5 s). Every follower then
+settles at one headway, a sharp floor under the headway distribution that real traffic does not
+show: drivers differ in the gap they keep. Each simulated driver therefore draws its own time gap,
+log-normal around highway-env's value (TIME_GAP_SPREAD, the standard deviation of its logarithm).
 """
 from __future__ import annotations
 
@@ -30,6 +35,8 @@ LANE_WIDTH = 3.7
 DEFAULT_RECORDINGS = 10
 WANDER_STD = 0.3  # m, spread of a driver's position across the lane
 WANDER_TIME = 4.0  # s, how long a driver keeps one position in the lane
+TIME_GAP_MEDIAN = 1.5  # s, highway-env's IDM time gap
+TIME_GAP_SPREAD = 0.3  # standard deviation of the log time gap across drivers (90 % of drivers within 0.9-2.5 s)
 
 
 def simulate_recordings(location: str = "", seed: int = 0) -> SceneSet:
@@ -68,7 +75,7 @@ def simulate_one(recording: str, lanes: int, spacing: float, seed: int) -> Scene
         vehicle = IDMVehicle.create_random(road, spacing=spacing)
         if vehicle.position[0] > ROAD_LENGTH - 50:
             break
-        vehicle.randomize_behavior()
+        _own_behaviour(vehicle, rng)
         road.vehicles.append(vehicle)
     rows = []
     wander: dict[int, LateralWander] = {}
@@ -133,5 +140,11 @@ def _spawn(road, network, lanes: int, spacing: float, rng: np.random.Generator) 
         last = min((v.position[0] for v in in_lane), default=np.inf)
         if last > spacing * (12 + speed) * rng.uniform(1.5, 3.0):
             vehicle = IDMVehicle(road, network.get_lane(("a", "b", lane)).position(0.0, 0.0), heading=0.0, speed=speed)
-            vehicle.randomize_behavior()
+            _own_behaviour(vehicle, rng)
             road.vehicles.append(vehicle)
+
+
+def _own_behaviour(vehicle, rng: np.random.Generator) -> None:
+    """A driver of its own: highway-env's randomised IDM exponent, and a time gap of its own."""
+    vehicle.randomize_behavior()
+    vehicle.TIME_WANTED = TIME_GAP_MEDIAN * float(np.exp(rng.normal(0.0, TIME_GAP_SPREAD)))

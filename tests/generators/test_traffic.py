@@ -232,7 +232,7 @@ def test_insertion_rows_place_each_vehicle_behind_its_lane_leader():
                     np.full(3, 1.8), np.zeros((3, 2)))
     regime = np.array([20.0, 12.0])
     rows = insertion_rows(agents, lane, np.zeros(3), road, regime, np.ones(3, bool), initial=True)
-    gaps = [float(np.expm1(target[0])) for _, target in rows]
+    gaps = [float(np.exp(target[0]) * (target[1] * 30 + 1.0)) for _, target in rows]  # a time gap, see insertion_target
     fronts = [float(context[6]) * road.length for context, _ in rows]
     open_end = road.length + OPEN_ROAD_MARGIN
     # lane 0: the first vehicle behind the open road, the second behind the first; lane 1: one vehicle

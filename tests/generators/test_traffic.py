@@ -232,7 +232,7 @@ def test_insertion_rows_place_each_vehicle_behind_its_lane_leader():
                     np.full(3, 1.8), np.zeros((3, 2)))
     regime = np.array([20.0, 12.0])
     rows = insertion_rows(agents, lane, np.zeros(3), road, regime, np.ones(3, bool), initial=True)
-    gaps = [float(np.exp(target[0]) * (target[1] * 30 + 1.0)) for _, target in rows]  # a time gap, see insertion_target
+    gaps = [float(np.exp(target[0]) * (target[1] * 30 + 1.0)) for _, target in rows]  # see insertion_target
     fronts = [float(context[6]) * road.length for context, _ in rows]
     open_end = road.length + OPEN_ROAD_MARGIN
     # lane 0: the first vehicle behind the open road, the second behind the first; lane 1: one vehicle
@@ -242,6 +242,15 @@ def test_insertion_rows_place_each_vehicle_behind_its_lane_leader():
     assert all(context[7] == 1.0 for context, _ in rows)
     later = insertion_rows(agents, lane, np.zeros(3), road, regime, np.array([False, True, False]), initial=False)
     assert len(later) == 1 and later[0][0][7] == 0.0  # as the scene runs: only the vehicle that entered
+
+
+def test_insertion_gaps_are_learned_as_time_gaps_and_decode_back():
+    from generators.traffic_mdn import insertion_decode, insertion_target
+
+    fast, slow = insertion_target(30.0, 29.0, 4.5, 1.8, 0.2), insertion_target(3.0, 2.0, 4.5, 1.8, 0.2)
+    assert fast[0] == pytest.approx(slow[0])  # the same 1 s (plus 1 m/s) time gap at either speed
+    gap, speed, length, width, offset = insertion_decode(fast, lane_width=3.6)
+    assert (gap, speed, length, width, offset) == pytest.approx((30.0, 29.0, 4.5, 1.8, 0.2), rel=1e-5)
 
 
 def test_layout_fills_each_lane_down_to_its_end():

@@ -119,6 +119,29 @@ def test_highway_env_simulates_recordings_seen_through_a_window():
         load_source(SourceSpec("highway-env", "many"))
 
 
+def test_simulated_drivers_keep_time_gaps_of_their_own():
+    """highway-env gives every IDM driver one time gap; each simulated driver draws its own,
+    spread log-normally around it (a single gap puts a sharp floor under the headways)."""
+    from highway_env.road.lane import StraightLane
+    from highway_env.road.road import Road, RoadNetwork
+    from highway_env.vehicle.behavior import IDMVehicle
+
+    from domains.driving.simulation import TIME_GAP_MEDIAN, TIME_GAP_SPREAD, _own_behaviour
+
+    rng = np.random.default_rng(0)
+    network = RoadNetwork()
+    network.add_lane("a", "b", StraightLane([0, 0], [500, 0]))
+    road = Road(network=network, np_random=rng)
+    gaps = []
+    for _ in range(400):
+        vehicle = IDMVehicle(road, [0.0, 0.0], speed=25.0)
+        _own_behaviour(vehicle, rng)
+        gaps.append(vehicle.TIME_WANTED)
+    assert IDMVehicle.TIME_WANTED == pytest.approx(TIME_GAP_MEDIAN)  # the class default stays untouched
+    assert np.median(gaps) == pytest.approx(TIME_GAP_MEDIAN, rel=0.1)
+    assert np.std(np.log(gaps)) == pytest.approx(TIME_GAP_SPREAD, rel=0.15)
+
+
 def test_simulated_drivers_wander_smoothly_within_their_lane():
     """The lateral wander has the documented spread, and its speed changes gradually: no 10 Hz
     jitter of position that a predictor would have to learn as signal."""

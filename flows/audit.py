@@ -134,8 +134,8 @@ def compare_metrics(recorded: Report, rerun: Report) -> list[MetricCheck]:
 def compare_files(recorded: dict, rerun: dict) -> tuple[list[str], list[str]]:
     """Files with the same sha256 in both versions, and files that differ or exist in only one."""
     names = sorted(set(recorded) | set(rerun))
-    same = [f for f in names if f in recorded and f in rerun and recorded[f]["sha256"] == rerun[f]["sha256"]]
-    return same, [f for f in names if f not in same]
+    same = {f for f in names if f in recorded and f in rerun and recorded[f]["sha256"] == rerun[f]["sha256"]}
+    return [f for f in names if f in same], [f for f in names if f not in same]
 
 
 def audit(name: str, home: str | Path | None = None) -> AuditResult:

@@ -10,6 +10,7 @@ import pandas as pd
 from generators.scenes import LANE_COLUMNS, lane_of
 
 MAX_GAP = 100.0  # m; a neighbour further away than this is "absent"
+HEADWAY_MAX = 10.0  # s; a leader further ahead in time does not constrain the follower
 ROLES = ("cut_in", "hard_braking")  # behaviours an agent can be asked for
 
 

@@ -35,7 +35,7 @@ from torch import nn
 
 from generators.events import detect
 from generators.kinematics import derive
-from generators.road import ROLES, SLOTS, Agents, Road, neighbours
+from generators.road import HEADWAY_MAX, ROLES, SLOTS, Agents, Road, neighbours
 from generators.scenes import SceneSet, learned
 from generators.seeding import best_device, global_seed
 from generators.traffic import (OPEN_ROAD_MARGIN, Opening, SceneGenerator, draw_lane_ends, draw_road, layout,
@@ -48,7 +48,6 @@ ENTRY_ZONE = 15.0  # m; an agent first seen this close to the upstream end enter
 # as heavily would come out twice as smooth (half the real change of acceleration per 0.5 s).
 # With decisions every 0.3 s (`decide_every=3`) the jerk distribution of US-101 is matched.
 LEARNING_SMOOTHING = 7
-HEADWAY_CAP = 10.0  # s; a leader further ahead in time is as good as none
 
 
 def policy_features(agents: Agents, seen: dict, regime: np.ndarray, pace: np.ndarray, trend: np.ndarray
@@ -66,7 +65,7 @@ def policy_features(agents: Agents, seen: dict, regime: np.ndarray, pace: np.nda
     # rate at which the gap closes. With gap and speed differences alone, followers closed in on
     # their leaders in closed loop (highway-env, 12 epochs: the 5 % headway quantile fell from 1.1 s
     # in the first steps to 0.9 s; the simulated drivers' is 1.6 s).
-    columns += [np.clip(seen["lead_gap"] / np.maximum(agents.speed, 1.0), 0.0, HEADWAY_CAP) / 3,
+    columns += [np.clip(seen["lead_gap"] / np.maximum(agents.speed, 1.0), 0.0, HEADWAY_MAX) / 3,
                 np.clip(-seen["lead_dv"] / np.maximum(seen["lead_gap"], 1.0), -1.0, 1.0) * 5]
     features = np.column_stack(columns + [agents.roles, np.repeat(regime[None] / [50.0, 30.0], len(agents), 0)])
     return features.astype(np.float32)
@@ -95,13 +94,17 @@ def decode_pace(change: np.ndarray, speed: np.ndarray) -> np.ndarray:
     return np.clip(speed + change, 0.0, 40.0)
 
 
+# m/s added to the speed an insertion gap is divided by: a vehicle queued at a standstill has a time gap too
+TIME_GAP_SPEED_OFFSET = 1.0
+
+
 def insertion_target(gap: float, speed: float, length: float, width: float, offset: float) -> np.ndarray:
-    """The gap is learned as a time gap, log(gap / (speed + 1 m/s)): drivers keep their distance in
-    time, and a mixture of diagonal Gaussians over log gap and speed could not tie the two together
-    (it put fast vehicles at short gaps: on highway-env the first steps' 5 % headway quantile was
-    1.1 s, the simulated drivers' 1.6 s)."""
-    return np.array([np.log(max(gap, 0.5) / (speed + 1.0)), speed / 30, length / 5, width / 2, offset],
-                    dtype=np.float32)
+    """The gap is learned as a time gap, log(gap / (speed + TIME_GAP_SPEED_OFFSET)): drivers keep
+    their distance in time, and a mixture of diagonal Gaussians over log gap and speed could not
+    tie the two together (it put fast vehicles at short gaps: on highway-env the first steps' 5 %
+    headway quantile was 1.1 s, the simulated drivers' 1.6 s)."""
+    time_gap = np.log(max(gap, 0.5) / (speed + TIME_GAP_SPEED_OFFSET))
+    return np.array([time_gap, speed / 30, length / 5, width / 2, offset], dtype=np.float32)
 
 
 def insertion_decode(values: np.ndarray, lane_width: float) -> tuple[float, float, float, float, float]:
@@ -109,7 +112,7 @@ def insertion_decode(values: np.ndarray, lane_width: float) -> tuple[float, floa
     width = float(np.clip(width * 2, 1.4, 2.8))
     room = 0.4 * lane_width  # real vehicles keep their centre within about this of their lane's centre
     speed = float(np.clip(speed * 30, 0.0, 40.0))
-    return (float(np.clip(np.exp(gap) * (speed + 1.0), 2.0, 150.0)), speed,
+    return (float(np.clip(np.exp(gap) * (speed + TIME_GAP_SPEED_OFFSET), 2.0, 150.0)), speed,
             float(np.clip(length * 5, 3.0, 15.0)), width, float(np.clip(offset, -room, room)))
 
 

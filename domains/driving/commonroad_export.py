@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import logging
 import warnings
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
@@ -83,8 +84,6 @@ def write_scenario(scenes: SceneSet, scene: int, path: Path, events: list[str], 
 def canonical_order(path: Path) -> None:
     """Put what the writer emits from Python sets (scenario tags, each lanelet's types) in a fixed
     order: set order changes from process to process, and the same scene must give the same file."""
-    import xml.etree.ElementTree as ET
-
     tree = ET.parse(path)
     for parent in tree.iter():
         if parent.tag == "scenarioTags":

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from generators.kinematics import derive
+from generators.road import HEADWAY_MAX
 from generators.scenes import SceneSet, lane_of
 
 # Fixed histogram ranges per feature (as the Waymo Open Sim Agents metrics fix theirs): a distance
@@ -31,7 +32,6 @@ HISTOGRAM_RANGES = {
 REALISM_FEATURES = tuple(HISTOGRAM_RANGES)
 HISTOGRAM_BINS = 40
 TTC_MAX = 10.0  # s; only closing situations below it count (beyond it nothing is about to happen)
-HEADWAY_MAX = 10.0  # s; a leader further ahead in time does not constrain the follower
 MIN_SPEED_FOR_HEADWAY = 1.0  # m/s
 
 

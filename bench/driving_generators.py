@@ -3,6 +3,7 @@ utility, privacy and cost, against the targets of the driving issue.
 
     python bench/driving_generators.py --profiles quick --generators traffic-mdn sdv-idm --pipeline
     python bench/driving_generators.py --profiles quick full --generators traffic-mdn --seeds 5
+    python bench/driving_generators.py --representation
 
 With `--seeds K` every pair is trained, sampled and scored with seeds SEED..SEED+K-1 (the split stays
 the same) and a summary shows each figure's mean and standard deviation over them, and how many
@@ -12,6 +13,10 @@ The data is `commonroad:<shared data>/ngsim-commonroad/US101` (the folder beside
 unless `--source` says otherwise. Each (generator, profile) pair runs in a fresh process so its
 peak memory is its own. With `--pipeline`, also times one whole `synthpipe run driving` (quick) on
 the same source in a fresh data home. Prints a table and writes its section of bench/BENCHMARKS.md.
+
+With `--representation`, instead measures what traffic-mdn's policy could express with a perfect
+model: the real holdout re-expressed as held decisions (speeds smoothed over the learning window,
+their change held for the decision interval), scored against the real holdout like a generator.
 """
 from __future__ import annotations
 
@@ -82,6 +87,56 @@ def score(generator: str, profile_name: str, seed: int, data) -> dict:
     }
 
 
+def held_decisions(scenes, window: int, hold: int):
+    """The scenes as a policy of held decisions would drive them: speeds smoothed over `window`
+    steps, the mean acceleration of every `hold` steps held for those steps, integrated along
+    the first smoothed position (longitudinal motion only: jerk is what is asked)."""
+    import dataclasses
+
+    import numpy as np
+    import pandas as pd
+
+    from generators.kinematics import derive
+
+    smooth = derive(scenes.tracks, scenes.dt, window)
+    tracks = scenes.tracks.assign(speed=smooth["speed_s"].to_numpy(), x=smooth["sx"].to_numpy(),
+                                  y=smooth["sy"].to_numpy(), heading=0.0)
+    parts = []
+    for _, track in tracks.sort_values("step").groupby(["scene", "agent"]):
+        speed = track["speed"].to_numpy()
+        starts = np.arange(0, len(speed), hold)
+        ends = np.minimum(starts + hold, len(speed) - 1)
+        change = np.where(ends > starts, (speed[ends] - speed[starts]) / np.maximum(ends - starts, 1), 0.0)
+        held = np.repeat(change, hold)[: len(speed) - 1]
+        rebuilt = speed[0] + np.r_[0.0, np.cumsum(held)]
+        x = track["x"].iloc[0] + np.r_[0.0, np.cumsum((rebuilt[:-1] + rebuilt[1:]) / 2 * scenes.dt)]
+        parts.append(track.assign(speed=rebuilt, x=x, y=track["y"].iloc[0]))
+    return dataclasses.replace(scenes, tracks=pd.concat(parts).sort_index())
+
+
+def representation(source: str, windows=(3, 5, 7), holds=(1, 3)) -> str:
+    """Jerk and acceleration distances of the real holdout re-expressed as held decisions, over
+    the real-vs-real baseline: the floor a perfect policy of that kind would reach."""
+    from domains import get_domain
+    from domains.driving.measures import HISTOGRAM_RANGES, agent_step_features, js_distance
+
+    driving = get_domain("driving")
+    split = driving.split(driving.load(driving.parse_source(source)), driving.profile("quick"))
+    real, train = agent_step_features(split.holdout), agent_step_features(split.train)
+    features = ("jerk", "acceleration")
+    baseline = {f: js_distance(train[f].to_numpy(), real[f].to_numpy(), HISTOGRAM_RANGES[f]) for f in features}
+    lines = ["| learning smoothing (steps) | decision every (steps) | jerk (ratio) | acceleration (ratio) |",
+             "|---:|---:|---:|---:|"]
+    for window in windows:
+        for hold in holds:
+            rebuilt = agent_step_features(held_decisions(split.holdout, window, hold))
+            cells = " | ".join(f"{d:.3f} ({d / baseline[f]:.2f}x)" for f in features
+                               for d in [js_distance(rebuilt[f].to_numpy(), real[f].to_numpy(), HISTOGRAM_RANGES[f])])
+            lines.append(f"| {window} | {hold} | {cells} |")
+            print(lines[-1], flush=True)
+    return "\n".join(lines)
+
+
 def targets(r: dict) -> list[str]:
     """The issue's targets this row misses (strict: no floors or slack, unlike the gate)."""
     missed = [f"{f} {v / b:.2f}x" for f, (v, b) in r["realism"].items() if v is not None and v > 1.5 * b]
@@ -133,6 +188,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=1, help="train and sample with this many seeds from --seed on")
     parser.add_argument("--source", default=DEFAULT_SOURCE, help="scene source (default: NGSIM US-101)")
     parser.add_argument("--pipeline", action="store_true", help="also time one whole quick pipeline run")
+    parser.add_argument("--representation", action="store_true",
+                        help="measure what a policy of held decisions can express (no training)")
     parser.add_argument("--one", nargs=2, metavar=("GENERATOR", "PROFILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -140,6 +197,20 @@ def main() -> None:
         return
 
     command = command_line(__file__, ["<default>" if a == DEFAULT_SOURCE else a for a in sys.argv[1:]])
+    if args.representation:
+        table = representation(args.source)
+        write_section("driving-representation", f"""## What a policy of held decisions can express (NGSIM US-101)
+
+Produced by `{command}` on {os.cpu_count()} CPU cores ({platform.machine()}).
+The real holdout of the quick split, re-expressed as traffic-mdn's policy drives: speeds smoothed
+over the learning window (`LEARNING_SMOOTHING` in generators/traffic_mdn.py), their mean change over
+each decision interval held for that interval. Scored against the real holdout with the metrics'
+own smoothing; in brackets the ratio to the real-train-vs-real-holdout distance (target at most
+1.5). A perfectly learned policy of that kind gets no closer than this.
+
+{table}
+""")
+        return
     rows = [row for seed in range(args.seed, args.seed + args.seeds)
             for row in run_isolated(__file__, args.generators, args.profiles,
                                     ["--seed", str(seed), "--source", args.source])]

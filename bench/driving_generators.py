@@ -116,7 +116,7 @@ def held_decisions(scenes, window: int, hold: int):
 
 def representation(source: str, windows=(3, 5, 7), holds=(1, 3)) -> str:
     """Jerk and acceleration distances of the real holdout re-expressed as held decisions, over
-    the real-vs-real baseline: the floor a perfect policy of that kind would reach."""
+    the real-vs-real baseline: about what a perfectly learned policy of that kind would score."""
     from domains import get_domain
     from domains.driving.measures import HISTOGRAM_RANGES, agent_step_features, js_distance
 
@@ -206,7 +206,7 @@ The real holdout of the quick split, re-expressed as traffic-mdn's policy drives
 over the learning window (`LEARNING_SMOOTHING` in generators/traffic_mdn.py), their mean change over
 each decision interval held for that interval. Scored against the real holdout with the metrics'
 own smoothing; in brackets the ratio to the real-train-vs-real-holdout distance (target at most
-1.5). A perfectly learned policy of that kind gets no closer than this.
+1.5). A perfectly learned policy of that kind would score about this.
 
 {table}
 """)

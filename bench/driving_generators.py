@@ -118,20 +118,19 @@ def representation(source: str, windows=(3, 5, 7), holds=(1, 3)) -> str:
     """Jerk and acceleration distances of the real holdout re-expressed as held decisions, over
     the real-vs-real baseline: about what a perfectly learned policy of that kind would score."""
     from domains import get_domain
-    from domains.driving.measures import HISTOGRAM_RANGES, agent_step_features, js_distance
+    from domains.driving.evaluation import realism_distances
+    from domains.driving.measures import agent_step_features
 
     driving = get_domain("driving")
     split = driving.split(driving.load(driving.parse_source(source)), driving.profile("quick"))
-    real, train = agent_step_features(split.holdout), agent_step_features(split.train)
-    features = ("jerk", "acceleration")
-    baseline = {f: js_distance(train[f].to_numpy(), real[f].to_numpy(), HISTOGRAM_RANGES[f]) for f in features}
+    real = agent_step_features(split.holdout)
+    baseline = realism_distances(split.train, real)
     lines = ["| learning smoothing (steps) | decision every (steps) | jerk (ratio) | acceleration (ratio) |",
              "|---:|---:|---:|---:|"]
     for window in windows:
         for hold in holds:
-            rebuilt = agent_step_features(held_decisions(split.holdout, window, hold))
-            cells = " | ".join(f"{d:.3f} ({d / baseline[f]:.2f}x)" for f in features
-                               for d in [js_distance(rebuilt[f].to_numpy(), real[f].to_numpy(), HISTOGRAM_RANGES[f])])
+            distance = realism_distances(held_decisions(split.holdout, window, hold), real)
+            cells = " | ".join(f"{distance[f]:.3f} ({distance[f] / baseline[f]:.2f}x)" for f in ("jerk", "acceleration"))
             lines.append(f"| {window} | {hold} | {cells} |")
             print(lines[-1], flush=True)
     return "\n".join(lines)

@@ -35,5 +35,5 @@ def test_decisions_every_step_are_the_smoothed_track_itself():
     held = held_decisions(scenes, window=3, hold=1)
     np.testing.assert_allclose(held.tracks["speed"].to_numpy(), derive(scenes.tracks, scenes.dt, 3)["speed_s"].to_numpy(),
                                atol=1e-9)
-    moved = held.tracks.sort_values(["scene", "agent", "step"]).groupby(["scene", "agent"])["x"].diff().dropna()
+    moved = _by_track(held.tracks)["x"].diff().dropna()
     assert (moved >= 0).all()  # integrated forwards from the first smoothed position

@@ -212,14 +212,22 @@ def test_per_vehicle_networks_validate_on_whole_recordings_and_keep_their_best_e
     x = rng.normal(size=(200, 3)).astype(np.float32)
     y = (x[:, :2] + rng.normal(0, 0.5, size=(200, 2))).astype(np.float32)
     torch.manual_seed(0)
-    network = EarlyStopped(ConditionalMDN(3, 2, 64, 3), x, y, mask)
+    network = EarlyStopped(ConditionalMDN(3, 2, 64, 3), x, y, mask, standard_errors=1.0)
     for epoch in range(1, 30):
         network.epoch(8, 1e-2, epoch, 0)  # a high rate on few rows: it overfits after a while
+    losses, errors = np.array(network.validation_losses), np.array(network.validation_errors)
+    best = int(np.argmin(losses))
+    assert best < len(losses) - 1  # the last was not the best
+    chosen = network.chosen_epoch
+    # one standard error rule: the earliest epoch that close to the best, never a later one
+    assert chosen <= best + 1 and losses[chosen - 1] <= losses[best] + errors[best]
+    assert (losses[: chosen - 1] > losses[best] + errors[best]).all()
     network.keep_best()
     with torch.no_grad():
         final = float(-network.model.log_likelihood(*network.validation).mean())
-    assert np.argmin(network.validation_losses) < len(network.validation_losses) - 1  # the last was not the best
-    assert final == pytest.approx(min(network.validation_losses))
+    assert final == pytest.approx(losses[chosen - 1], rel=1e-5)
+    network.standard_errors = 0.0
+    assert network.chosen_epoch == best + 1  # no tolerance: the best epoch itself
 
 
 def test_insertion_rows_place_each_vehicle_behind_its_lane_leader():
@@ -290,3 +298,24 @@ def test_scene_conditions_say_where_the_queues_end():
     offsets = learn_lane_ends(conditions)
     assert offsets["first"] == pytest.approx([-0.05]) and offsets["middle"] == pytest.approx([0.05])
     assert np.isnan(offsets["last"][0])
+
+
+def test_traffic_mdn_redraws_a_scene_the_validity_check_would_call_infeasible(monkeypatch):
+    """The decoder bounds every control, but the check measures smoothed tracks; a scene it would
+    fail is drawn again, as one missing its requested event is."""
+    import generators.traffic_mdn as traffic_mdn
+    from generators.kinematics import infeasible_tracks
+
+    model = traffic_mdn.TrafficMDN(epochs=1, hidden=16, components=2, max_tries=5).fit(idm_scenes(4))
+    calls = []
+
+    def first_two_infeasible(derived):
+        calls.append(1)
+        verdict = infeasible_tracks(derived)
+        return verdict | (len(calls) <= 2)
+
+    monkeypatch.setattr(traffic_mdn, "infeasible_tracks", first_two_infeasible)
+    scene = model.sample(1, seed=0, steps=20)
+    assert scene.scene_info["tries"].tolist() == [3]
+    model.max_tries, calls[:] = 2, []
+    assert model.sample(1, seed=0, steps=20).scene_info["tries"].tolist() == [2]  # gives up after max_tries

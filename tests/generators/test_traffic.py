@@ -197,7 +197,7 @@ def test_small_networks_take_at_least_the_gradient_steps_asked_for():
     assert int(state["step"]) == 3 + 9
 
 
-def test_per_vehicle_networks_validate_on_whole_recordings_and_keep_their_best_epoch():
+def test_networks_validate_on_whole_recordings_and_keep_the_epoch_their_rule_chooses():
     from generators.traffic_mdn import VALIDATION_SHARE, ConditionalMDN, EarlyStopped, validation_rows
 
     rng = np.random.default_rng(0)

@@ -263,8 +263,9 @@ class TrafficMDN(SceneGenerator):
             tracks = rollout(road, agents, steps, self.dt_, self._controller(regime, torch_rng), inserter, rng,
                              scene=0, decide_every=self.decide_every, envelope=self.envelope_)
             found = sorted(set(detect(tracks, self.dt_)["event"])) if wanted else []
-            feasible = not infeasible_tracks(derive(tracks, self.dt_)).any()
-            if (feasible and all(event in found for event in wanted)) or attempt == self.max_tries:
+            # measured only once the events are there: a draw without them is re-drawn anyway
+            if (all(event in found for event in wanted) and not infeasible_tracks(derive(tracks, self.dt_)).any()) \
+                    or attempt == self.max_tries:
                 break
         return self._as_scene(tracks, road, condition, found, attempt, float(regime[0]), float(regime[1]))
 

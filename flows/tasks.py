@@ -96,7 +96,7 @@ def sample_synthetic(domain_name: str, generator: str, model_path: str, split_pa
     request = domain.sample_request(domain.profile(profile), split.train, n_sequences, generator)
 
     def progress(kept: int, wanted: int, drawn: int) -> None:
-        logger.info("regime %s: %d of %d paths kept from %d drawn", regime, kept, wanted, drawn)
+        logger.info("regime %s: %d of %d kept from %d drawn", regime, kept, wanted, drawn)
 
     synthetic, published = domain.sample(generators.load(generator, model_path), split, request, seed, regime,
                                          progress)

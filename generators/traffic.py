@@ -279,15 +279,22 @@ class SceneGenerator(Generator):
         return scenes
 
     def sample(self, n: int, *, seed: int, steps: int | None = None, conditions: list[dict] | None = None,
-               length: int | None = None) -> SceneSet:
+               length: int | None = None, progress=None) -> SceneSet:
         """`n` scenes of `steps` steps; `conditions[i]` may set `lanes`, `agents` (at the first
-        step), `density` (vehicles/km/lane), `speed` (mean, m/s) and `events` (names)."""
+        step), `density` (vehicles/km/lane), `speed` (mean, m/s) and `events` (names).
+        `progress(done, n, draws)` is called after each scene, with the draws it has taken so far
+        (a scene asking for an event may take many)."""
         self._require_fitted()
         steps = int(steps or length or self.steps_)
         conditions = normalise_conditions(n, conditions)
-        return concat([self._scene(condition, steps, np.random.default_rng([seed, index]),
-                                   scene_template(index, len(self.roads_), seed))
-                       for index, condition in enumerate(conditions)])
+        scenes, draws = [], 0
+        for index, condition in enumerate(conditions):
+            scenes.append(self._scene(condition, steps, np.random.default_rng([seed, index]),
+                                      scene_template(index, len(self.roads_), seed)))
+            draws += int(scenes[-1].scene_info["tries"].iloc[0]) if "tries" in scenes[-1].scene_info else 1
+            if progress:
+                progress(index + 1, len(conditions), draws)
+        return concat(scenes)
 
     @abstractmethod
     def _scene(self, condition: dict, steps: int, rng: np.random.Generator, template: int) -> SceneSet:

@@ -241,7 +241,7 @@ class TrafficMDN(SceneGenerator):
     # --- sampling ----------------------------------------------------------------------------
 
     def sample(self, n: int, *, seed: int, steps: int | None = None, conditions: list[dict] | None = None,
-               length: int | None = None) -> SceneSet:
+               length: int | None = None, progress=None) -> SceneSet:
         self._require_fitted()
         conditions = normalise_conditions(n, conditions)
         for condition in conditions:
@@ -249,7 +249,7 @@ class TrafficMDN(SceneGenerator):
             if unseen:
                 raise InputDataError(f"traffic-mdn saw no {', '.join(unseen)} in its training scenes, so it cannot "
                                      f"generate one; it learned {self.event_examples_}")
-        return super().sample(n, seed=seed, steps=steps, conditions=conditions, length=length)
+        return super().sample(n, seed=seed, steps=steps, conditions=conditions, length=length, progress=progress)
 
     def _scene(self, condition: dict, steps: int, rng: np.random.Generator, template: int) -> SceneSet:
         torch_rng = torch.Generator().manual_seed(int(rng.integers(2**31)))

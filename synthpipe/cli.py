@@ -35,10 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=0, help="random seed (same seed, same dataset)")
     run.add_argument("--name", metavar="DOMAIN/NAME", help="dataset name in the catalog")
     run.add_argument("--regime", metavar="SPEC",
-                     help="finance only: publish stress scenarios of one market regime: high-vol[:LEVEL], "
+                     help="finance: publish stress scenarios of one market regime: high-vol[:LEVEL], "
                           "calm[:LEVEL] (mean VIX, or annualised volatility %% without a VIX column; default "
                           "level: the 80th / 20th percentile of the history) or drawdown:PCT (a fall of at "
-                          "least PCT %% from a peak); judged against the real periods of that regime")
+                          "least PCT %% from a peak), judged against the real periods of that regime; "
+                          "driving: scenes that each hold an event, cut-in, hard-braking or "
+                          "cut-in+hard-braking (traffic-mdn)")
     run.add_argument("--n", type=int, dest="n_sequences", metavar="N",
                      help="how much to generate: paths (finance), images per class (healthcare) or scenes (driving)")
     _home_option(run)

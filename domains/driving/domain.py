@@ -15,6 +15,7 @@ from domains.driving.profiles import PROFILES, DrivingProfile
 from domains.driving.sources import load_source
 from domains.driving.windows import cut_scenes, split_by_recording
 from generators.events import detect
+from generators.road import ROLES
 from generators.scenes import CONTEXT_ONLY, SceneSet, learned
 from synthpipe.errors import InputDataError
 from validation.expectations import describe_failures, run_suite
@@ -106,14 +107,46 @@ class DrivingDomain(Domain):
                 conditions[k * count // len(requests)] = {"events": [event]}
         return {"n": count, "steps": profile.steps, "conditions": conditions}
 
+    def parse_regime(self, text: str) -> list[str]:
+        """`--regime` for driving: scenes that each ask for an event — `cut-in`, `hard-braking`,
+        or both as `cut-in+hard-braking`; returns the events' names."""
+        names = [part.strip().lower().replace("_", "-") for part in text.split("+")]
+        known = {event.replace("_", "-"): event for event in ROLES}
+        unknown = [name for name in names if name not in known]
+        if unknown or not names:
+            raise InputDataError(f"unknown driving regime {text!r}: ask for scenes with an event, "
+                                 f"{' or '.join(known)}, or both as {'+'.join(known)}")
+        return list(dict.fromkeys(known[name] for name in names))
+
+    def sample(self, model: Any, split: Split, request: dict, seed: int, regime: str | None = None,
+               progress=None) -> tuple[SceneSet, SceneSet]:
+        """With a `regime`, every scene asks for its events (each found by the event detector, or
+        the scene redrawn)."""
+        if regime:
+            events = self.parse_regime(regime)
+            if not getattr(model, "takes_event_requests", False):
+                raise InputDataError(f"{model.name} takes no event requests, so it cannot make {regime} scenes; "
+                                     "use --generator traffic-mdn")
+            request = {**request, "conditions": [{"events": events} for _ in range(request["n"])]}
+            if progress:  # a scene may take many draws: say how far it is, about ten times in all
+                every = max(1, request["n"] // 10)
+
+                def now_and_then(done: int, n: int, draws: int) -> None:
+                    if done % every == 0 or done == n:
+                        progress(done, n, draws)
+                request["progress"] = now_and_then
+        synthetic = model.sample(seed=seed, **request)
+        return synthetic, self.decode(synthetic, split.train, seed)
+
     def decode(self, synthetic: SceneSet, train: SceneSet, seed: int) -> SceneSet:
         # Generated scenes are already in the published form: a fresh road frame per scene, ids
         # numbered from 0, no recording names.
         return SceneSet(synthetic.tracks, synthetic.lanes, synthetic.dt, {}, scene_info=synthetic.scene_info)
 
     def evaluate(self, split: Split, synthetic: SceneSet, published: SceneSet, profile: DrivingProfile,
-                 seed: int) -> Report:
-        return evaluate(split, synthetic, published, profile, seed)
+                 seed: int, reference: Split | None = None) -> Report:
+        # An event regime's reference is the split itself (the base class's): see `evaluate`.
+        return evaluate(split, synthetic, published, profile, seed, reference)
 
     def write_published(self, published: SceneSet, synthetic: Any, split: Split, report: Report, folder: Path,
                         context: dict, profile: DrivingProfile) -> None:

@@ -10,6 +10,7 @@ import synthpipe
 from catalog import Catalog
 from domains.driving.profiles import PROFILES, Thresholds
 from flows.pipeline import pipeline
+from generators.events import detect
 from generators.scenes import SceneSet, concat
 from generators.traffic import SceneGenerator, check_scenes
 from synthpipe.errors import InputDataError
@@ -84,6 +85,21 @@ def test_published_scenes_load_in_every_form(published):
     assert len(scenarios[0].dynamic_obstacles) == first["agent"].nunique()
     with pytest.raises(InputDataError, match="load as"):
         synthpipe.load("driving/us101", home=published["home"], as_="npz")
+
+
+def test_an_event_regime_publishes_its_own_dataset_of_scenes_that_each_hold_the_event(published, us101):
+    result = pipeline(domain="driving", source=us101, home=str(published["home"]), regime="hard-braking")
+    assert result["status"] == "published", result
+    name = result["dataset"]
+    assert name.endswith("-hard-braking") and name != "driving/us101"
+    manifest = Catalog(published["home"]).manifest(name)
+    assert manifest["regime"] == "hard-braking"
+    metrics = {m["name"]: m for m in manifest["report"]["metrics"]}
+    assert "without the vehicles doing the requested events" in metrics["realism_js[speed]"]["description"]
+    scenes = synthpipe.load(name, home=published["home"])
+    assert (scenes.scene_info["requested_events"] == "hard_braking").all()
+    found = detect(scenes.tracks, scenes.dt).groupby("scene")["event"].agg(set)
+    assert sum("hard_braking" in found.get(scene, set()) for scene in scenes.scene_ids) >= 0.9 * len(scenes)
 
 
 def test_bad_source_publishes_nothing(tmp_path, small_profile):

@@ -174,6 +174,8 @@ def test_a_bad_or_misplaced_regime_is_refused_before_any_work(published):
     with pytest.raises(InputDataError, match="unknown regime"):
         pipeline(domain="finance", home=str(published["home"]), regime="crash")
     with pytest.raises(InputDataError, match="applies to finance"):
+        pipeline(domain="healthcare", home=str(published["home"]), regime="calm")
+    with pytest.raises(InputDataError, match="unknown driving regime 'calm'"):
         pipeline(domain="driving", home=str(published["home"]), regime="calm")
     every = subprocess.run([sys.executable, "-m", "synthpipe.cli", "run", "all", "--regime", "calm", "--catalog",
                             str(published["home"])], capture_output=True, text=True, timeout=120)

@@ -45,7 +45,7 @@ def test_bad_regimes_are_refused_with_what_to_write(text, says):
 
 def test_domains_without_regimes_refuse_one():
     with pytest.raises(InputDataError, match="applies to finance"):
-        get_domain("driving").parse_regime("high-vol")
+        get_domain("healthcare").parse_regime("high-vol")
 
 
 def test_measures_of_known_paths():

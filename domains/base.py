@@ -108,6 +108,10 @@ class Domain(ABC):
         """A regime to generate scenarios of (`--regime`); domains without regimes refuse it."""
         raise InputDataError(f"the {self.name} domain has no regimes to ask for; --regime applies to finance")
 
+    def check_regime(self, text: str, generator: str) -> None:
+        """Refuse, before any work, a regime this domain or the named generator cannot make."""
+        self.parse_regime(text)
+
     def sample(self, model: Any, split: Split, request: dict, seed: int, regime: str | None = None,
                progress=None) -> tuple[Any, Any]:
         """Synthetic data drawn from a fitted generator, and its published form."""

@@ -24,11 +24,11 @@ def pipeline(domain: str = "finance", source: str | None = None, generator: str 
     only, and they are judged against the real periods of that regime."""
     spec = get_domain(domain)
     source_spec = spec.parse_source(source)
-    if regime:
-        spec.parse_regime(regime)  # a malformed or unsupported regime fails before any work
     generator = generator or spec.default_generator
     plan = spec.profile(profile).plan(generator)
     generators.get_generator_class(generator)  # an unknown name fails before any work
+    if regime:
+        spec.check_regime(regime, generator)  # so does a regime the domain or the generator cannot make
     params = dict(plan.params, random_state=seed)
     if not dataset:
         dataset = spec.default_dataset_name(source_spec)

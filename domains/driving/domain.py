@@ -118,15 +118,19 @@ class DrivingDomain(Domain):
                                  f"{' or '.join(known)}, or both as {'+'.join(known)}")
         return list(dict.fromkeys(known[name] for name in names))
 
+    def check_regime(self, text: str, generator: str) -> None:
+        import generators
+
+        self.parse_regime(text)
+        _require_event_requests(generators.get_generator_class(generator), text)
+
     def sample(self, model: Any, split: Split, request: dict, seed: int, regime: str | None = None,
                progress=None) -> tuple[SceneSet, SceneSet]:
         """With a `regime`, every scene asks for its events (each found by the event detector, or
         the scene redrawn)."""
         if regime:
             events = self.parse_regime(regime)
-            if not getattr(model, "takes_event_requests", False):
-                raise InputDataError(f"{model.name} takes no event requests, so it cannot make {regime} scenes; "
-                                     "use --generator traffic-mdn")
+            _require_event_requests(model, regime)
             request = {**request, "conditions": [{"events": events} for _ in range(request["n"])]}
             if progress:  # a scene may take many draws: say how far it is, about ten times in all
                 every = max(1, request["n"] // 10)
@@ -173,3 +177,9 @@ class DrivingDomain(Domain):
             return read_scenarios(folder / "commonroad")
         raise InputDataError(f"driving datasets load as 'scenes', 'tracks' or 'commonroad', not {as_!r}")
 
+
+def _require_event_requests(generator: Any, regime: str) -> None:
+    """Refuse a generator (class or fitted model) that takes no event requests."""
+    if not getattr(generator, "takes_event_requests", False):
+        raise InputDataError(f"{generator.name} takes no event requests, so it cannot make {regime} scenes; "
+                             "use --generator traffic-mdn")

@@ -177,6 +177,8 @@ def test_a_bad_or_misplaced_regime_is_refused_before_any_work(published):
         pipeline(domain="healthcare", home=str(published["home"]), regime="calm")
     with pytest.raises(InputDataError, match="unknown driving regime 'calm'"):
         pipeline(domain="driving", home=str(published["home"]), regime="calm")
+    with pytest.raises(InputDataError, match="sdv-idm takes no event requests"):
+        pipeline(domain="driving", generator="sdv-idm", home=str(published["home"]), regime="cut-in")
     every = subprocess.run([sys.executable, "-m", "synthpipe.cli", "run", "all", "--regime", "calm", "--catalog",
                             str(published["home"])], capture_output=True, text=True, timeout=120)
     assert every.returncode != 0 and "apply to one domain" in every.stderr

@@ -95,8 +95,8 @@ def sample_synthetic(domain_name: str, generator: str, model_path: str, split_pa
     logger = get_run_logger()
     request = domain.sample_request(domain.profile(profile), split.train, n_sequences, generator)
 
-    def progress(kept: int, wanted: int, drawn: int) -> None:
-        logger.info("regime %s: %d of %d kept from %d drawn", regime, kept, wanted, drawn)
+    def progress(done: int, wanted: int, drawn: int) -> None:  # paths kept (finance), scenes made (driving)
+        logger.info("regime %s: %d of %d done, %d drawn", regime, done, wanted, drawn)
 
     synthetic, published = domain.sample(generators.load(generator, model_path), split, request, seed, regime,
                                          progress)

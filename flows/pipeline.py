@@ -20,8 +20,9 @@ def pipeline(domain: str = "finance", source: str | None = None, generator: str 
              n_sequences: int | None = None, regime: str | None = None) -> dict:
     """Train a generator on real data and publish its synthetic dataset if it passes the gate.
 
-    With `regime`, the generator (trained on all the data) is asked for scenarios of that regime
-    only, and they are judged against the real periods of that regime."""
+    With `regime` (its own dataset, `<name>-<regime>`): finance asks the generator (trained on
+    all the data) for scenarios of that market regime only, judged against the real periods of
+    that regime; driving asks for the regime's events in every scene (`DrivingDomain.sample`)."""
     spec = get_domain(domain)
     source_spec = spec.parse_source(source)
     generator = generator or spec.default_generator

@@ -291,7 +291,7 @@ class SceneGenerator(Generator):
         for index, condition in enumerate(conditions):
             scenes.append(self._scene(condition, steps, np.random.default_rng([seed, index]),
                                       scene_template(index, len(self.roads_), seed)))
-            draws += int(scenes[-1].scene_info["tries"].iloc[0]) if "tries" in scenes[-1].scene_info else 1
+            draws += int(scenes[-1].scene_info["tries"].iloc[0])  # `_as_scene` records them
             if progress:
                 progress(index + 1, len(conditions), draws)
         return concat(scenes)

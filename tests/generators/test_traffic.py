@@ -8,13 +8,8 @@ from generators.events import detect
 from generators.kinematics import LIMITS, derive, infeasible_tracks, step_kinematics
 from generators.road import Agents, Road, neighbours
 from generators.traffic import rollout
-from tests.generators.scene_fixtures import idm_scenes
-
-
-def _track(scene, agent, x, y, speed, lane, length=4.5):
-    n = len(x)
-    return pd.DataFrame({"scene": scene, "agent": agent, "step": np.arange(n), "x": x, "y": y,
-                         "heading": 0.0, "speed": speed, "length": length, "width": 1.8, "lane": lane})
+from tests.generators.scene_fixtures import event_manoeuvres, idm_scenes
+from tests.generators.scene_fixtures import track as _track
 
 
 def test_decoder_clamps_controls_to_feasible_motion():
@@ -48,16 +43,7 @@ def test_a_track_braking_to_a_stop_neither_reverses_nor_turns():
 
 
 def test_detector_finds_hard_braking_and_cut_in():
-    t = np.arange(80) * 0.1
-    speed = np.where(t < 3, 15.0, np.maximum(15.0 - 5.0 * (t - 3), 5.0))
-    lead_x = 60 + np.concatenate([[0], np.cumsum(speed[:-1] * 0.1)])
-    follower = _track(0, 1, 30 + 12 * t, np.zeros(80), 12.0, 0)
-    brake = _track(0, 0, lead_x, np.zeros(80), speed, 0)
-    # agent 2 moves from lane 1 into lane 0 ahead of agent 3, 12 m in front at 12 m/s: 1 s headway
-    y = np.where(t < 4, 3.6, np.maximum(3.6 - 1.2 * (t - 4), 0.0))
-    cutter = _track(1, 2, 47 + 12 * t, y, 12.0, (y > 1.8).astype(int))
-    victim = _track(1, 3, 30 + 12 * t, np.zeros(80), 12.0, 0)
-    events = detect(pd.concat([follower, brake, cutter, victim], ignore_index=True), 0.1)
+    events = detect(event_manoeuvres(), 0.1)
     assert set(map(tuple, events[["scene", "agent", "event"]].to_numpy())) == {(0, 0, "hard_braking"),
                                                                                (1, 2, "cut_in")}
 

@@ -48,24 +48,16 @@ def test_a_generator_without_event_requests_refuses_an_event_regime():
 
 
 def _event_scenes():
-    """Scene 0: a lead vehicle brakes hard before its follower; scene 1: a vehicle cuts in 12 m
-    ahead of another (the detector test's manoeuvres)."""
+    """The detector test's manoeuvres on a two-lane road: a hard braking (scene 0), a cut-in (1)."""
     import numpy as np
     import pandas as pd
 
     from generators.road import Road
     from generators.scenes import SceneSet
-    from tests.generators.test_traffic import _track
+    from tests.generators.scene_fixtures import event_manoeuvres
 
-    t = np.arange(80) * 0.1
-    speed = np.where(t < 3, 15.0, np.maximum(15.0 - 5.0 * (t - 3), 5.0))
-    lead_x = 60 + np.concatenate([[0], np.cumsum(speed[:-1] * 0.1)])
-    y = np.where(t < 4, 3.6, np.maximum(3.6 - 1.2 * (t - 4), 0.0))
-    tracks = pd.concat([_track(0, 1, 30 + 12 * t, np.zeros(80), 12.0, 0), _track(0, 0, lead_x, np.zeros(80), speed, 0),
-                        _track(1, 2, 47 + 12 * t, y, 12.0, (y > 1.8).astype(int)),
-                        _track(1, 3, 30 + 12 * t, np.zeros(80), 12.0, 0)], ignore_index=True)
     road = Road(np.arange(2) * 3.6, 3.6, 300.0)
-    return SceneSet(tracks, pd.concat([road.lane_table(0), road.lane_table(1)], ignore_index=True), 0.1)
+    return SceneSet(event_manoeuvres(), pd.concat([road.lane_table(0), road.lane_table(1)], ignore_index=True), 0.1)
 
 
 def test_realism_of_an_event_regime_leaves_out_the_vehicles_doing_the_requested_events():

@@ -85,8 +85,8 @@ class DrivingDomain(Domain):
                        generator: str | None = None) -> dict:
         """`n` scenes of the profile's length; generators that take event requests are asked for
         each event in its share of the scenes, if the training scenes show the event often enough
-        to learn it. The requests are spread evenly over the scenes, so that any first part of the
-        set asks for each event in its share too (the realism check reads the first scenes)."""
+        to learn it. The requests are spread evenly over the scenes, so that any run of scenes asks
+        for each event in its share too (the realism check reads the set round by round)."""
         import generators
 
         count = profile.n_scenes if n is None else n

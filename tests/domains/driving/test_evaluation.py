@@ -72,6 +72,24 @@ def test_jensen_shannon_distance_bounds():
     assert np.isnan(js_distance(a, a[:0], span)) and js_distance(a[:0], a, span) == 1.0
 
 
+def test_realism_averages_every_complete_round_of_scenes():
+    """Each round of n scenes is measured on its own (the baseline's sample size) and the distances
+    averaged; a trailing incomplete round is left out."""
+    from domains.driving.evaluation import realism_by_rounds, realism_distances
+
+    real = idm_scenes(n_scenes=4, steps=40, seed=0)
+    reference = agent_step_features(real)
+    slow = real.tracks[real.tracks["scene"] >= 2].assign(x=lambda t: t["x"] * 0.6, speed=lambda t: t["speed"] * 0.6)
+    stray = real.tracks[real.tracks["scene"] == 0].assign(scene=4, x=lambda t: t["x"] * 0.2)
+    scenes = SceneSet(pd.concat([real.tracks[real.tracks["scene"] < 2], slow, stray], ignore_index=True),
+                      pd.concat([real.lanes, real.lanes[real.lanes["scene"] == 0].assign(scene=4)]), real.dt)
+    first, second = (realism_distances(scenes.subset(ids), reference) for ids in ([0, 1], [2, 3]))
+    measured = realism_by_rounds(scenes, reference, n=2)
+    assert measured["speed"] == pytest.approx((first["speed"] + second["speed"]) / 2)
+    assert first["speed"] < measured["speed"] < second["speed"]
+    assert realism_by_rounds(scenes.subset([0, 1]), reference, n=3)["speed"] == pytest.approx(first["speed"])
+
+
 def test_track_privacy_flags_copies_and_not_fresh_tracks():
     train, holdout, fresh = idm_scenes(6, seed=0), idm_scenes(6, seed=1), idm_scenes(6, seed=2)
     train_tracks, _, _ = track_records(train)

@@ -258,8 +258,9 @@ seed(s) {', '.join(map(str, range(args.seed, args.seed + args.seeds)))}.
 The split is by recording; both generators learn from the train scenes only.
 
 Realism: Jensen-Shannon distance of each feature's distribution to the real holdout, and (in
-brackets) its ratio to the real-train-vs-real-holdout distance at the same number of scenes.
-Target: every ratio at most 1.5.
+brackets) its ratio to the real-train-vs-real-holdout distance at the same number of scenes (the
+synthetic distance is the mean over every complete round of that many scenes: one round in `quick`,
+five in `full`). Target: every ratio at most 1.5.
 
 {realism}
 

@@ -61,8 +61,13 @@ def realism_by_rounds(scenes: SceneSet, reference: pd.DataFrame, n: int, leave_o
     over its five rounds, so the first alone said more about the draw than about the model."""
     ids = np.sort(scenes.scene_ids)
     rounds = [realism_distances(scenes.subset(ids[k * n:(k + 1) * n]), reference, leave_out)
-              for k in range(max(1, len(ids) // n))]
+              for k in range(complete_rounds(len(ids), n))]
     return {name: _mean_of_measured([r[name] for r in rounds]) for name in REALISM_FEATURES}
+
+
+def complete_rounds(scenes: int, n: int) -> int:
+    """How many rounds of `n` scenes `realism_by_rounds` reads from `scenes` (one, if fewer)."""
+    return max(1, scenes // n)
 
 
 def _mean_of_measured(values: list[float]) -> float:
@@ -128,8 +133,12 @@ def evaluate(split: Split, synthetic: SceneSet, published: SceneSet, profile: Dr
     synthetic_d = realism_by_rounds(published, reference_features, n, leave_out)
     baseline_d = realism_distances(train.subset(rng.choice(train.scene_ids, n, replace=False)), reference_features)
     around = "" if leave_out is None else " (without the vehicles doing the requested events)"
+    rounds = complete_rounds(len(published), n)
+    measured_on = (f"the mean over {rounds} rounds of {n} synthetic scenes" if rounds > 1 else
+                   f"measured on {n} synthetic scenes") + f" (baseline: {n} real train scenes)"
     for name in REALISM_FEATURES:
-        what = f"Jensen-Shannon distance of {name.replace('_', ' ')}{around} to the real holdout"
+        what = (f"Jensen-Shannon distance of {name.replace('_', ' ')}{around} to the real holdout, "
+                f"{measured_on}")
         if np.isnan(baseline_d[name]):  # the holdout never shows it: nothing to compare against
             report.add(Metric(f"realism_js[{name}]", synthetic_d[name], "fidelity", baseline=None,
                               description=f"{what} (informational: the real holdout has no such values)"))

@@ -65,6 +65,8 @@ def test_run_publishes_scenes_with_their_files(published):
     names = {m["name"] for m in manifest["report"]["metrics"]}
     assert {"realism_score", "collision_rate", "off_road_rate", "infeasible_share", "event_hit_rate",
             "prediction_min_ade", "track_memorization_share", "membership_inference_auc"} <= names
+    speed = next(m for m in manifest["report"]["metrics"] if m["name"] == "realism_js[speed]")
+    assert "measured on 10 synthetic scenes (baseline: 10 real train scenes)" in speed["description"]
     catalog.verify("driving/us101")
     card = (catalog.path("driving/us101") / "README.md").read_text()
     for heading in ("How it was made", "How good it is", "Privacy record", "must not be used for"):

@@ -11,6 +11,7 @@ import pytest
 
 from domains import get_domain
 from domains.driving.commonroad_export import obstacle_table, read_scenarios, write_scenario
+from domains.driving.evaluation import realism_by_rounds, realism_distances
 from domains.driving.measures import agent_step_features, boxes_overlap, collided_agents, js_distance, off_road_agents
 from domains.driving.predictor import MotionPredictor, prediction_samples
 from domains.driving.privacy import pairwise_ade, track_records
@@ -75,8 +76,6 @@ def test_jensen_shannon_distance_bounds():
 def test_realism_averages_every_complete_round_of_scenes():
     """Each round of n scenes is measured on its own (the baseline's sample size) and the distances
     averaged; a trailing incomplete round is left out."""
-    from domains.driving.evaluation import realism_by_rounds, realism_distances
-
     real = idm_scenes(n_scenes=4, steps=40, seed=0)
     reference = agent_step_features(real)
     slow = real.tracks[real.tracks["scene"] >= 2].assign(x=lambda t: t["x"] * 0.6, speed=lambda t: t["speed"] * 0.6)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from generators.base import Generator
-from generators.envelope import Envelope, calibrate
+from generators.envelope import Envelope, calibrate, safe_speed
 from generators.events import EVENTS
 from generators.kinematics import LIMITS, step_kinematics
 from generators.road import ROLES, Agents, Road, neighbours
@@ -150,6 +150,29 @@ def layout(road: Road, inserter: Inserter, rng: np.random.Generator, max_agents:
     n = len(rows)
     y = _clear_sideways(x, y, centre, length, width, np.ones(n, dtype=bool))
     return Agents(np.arange(n), x, y, np.zeros(n), speed, length, width, np.zeros((n, len(ROLES))))
+
+
+def keep_mean_speed(agents: Agents, road: Road, mean_speed: float, envelope: Envelope = Envelope()) -> Agents:
+    """Laid-out `agents` with their speeds scaled so that their mean is `mean_speed` (the regime
+    asked for), each then no faster than lets it stop behind its leader, downstream first.
+
+    A layout draws each vehicle's speed given its leader's and caps it at the safe speed behind
+    it, so a small bias per draw compounds down a lane of a dozen vehicles. On US-101 (`full`,
+    seed 4) scenes whose training templates started at a mean 13.8 m/s started at 12.9, and the
+    slower traffic spent its time in a calmer band: speed distance 1.45x its real-vs-real
+    baseline, jerk 1.56x; scaled to the regime's mean speed, 1.12x and 1.46x. Scaling keeps
+    stopped vehicles stopped and every speed's share of the lane's."""
+    if not len(agents) or agents.speed.mean() <= 0:
+        return agents
+    speed = np.minimum(agents.speed * (mean_speed / agents.speed.mean()), LIMITS.max_speed)
+    seen = neighbours(agents, road)
+    for i in np.argsort(-agents.x):  # a leader's speed is final before its follower's is capped
+        lead = seen["lead_index"][i]
+        if lead >= 0:
+            speed[i] = min(speed[i], float(safe_speed(speed[i], speed[lead], seen["lead_gap"][i],
+                                                      envelope.reaction_time, envelope.braking)))
+    agents.speed = speed
+    return agents
 
 
 def draw_road(templates: list[tuple], lanes: int | None, rng: np.random.Generator, preferred: int | None = None

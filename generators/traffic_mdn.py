@@ -44,8 +44,8 @@ from generators.kinematics import derive, infeasible_tracks
 from generators.road import HEADWAY_MAX, ROLES, SLOTS, Agents, Road, neighbours
 from generators.scenes import SceneSet, learned
 from generators.seeding import best_device, global_seed
-from generators.traffic import (OPEN_ROAD_MARGIN, Opening, SceneGenerator, draw_lane_ends, draw_road, layout,
-                                normalise_conditions, rollout, scene_conditions)
+from generators.traffic import (OPEN_ROAD_MARGIN, Opening, SceneGenerator, draw_lane_ends, draw_road, keep_mean_speed,
+                                layout, normalise_conditions, rollout, scene_conditions)
 from synthpipe.errors import InputDataError
 
 ENTRY_ZONE = 15.0  # m; an agent first seen this close to the upstream end entered the road there
@@ -285,9 +285,9 @@ class TrafficMDN(SceneGenerator):
             placed = layout(road, self._inserter(road, regime * [scale, 1.0], torch_rng), rng, max_agents=agents,
                             envelope=self.envelope_, ends=ends / scale)
             if agents is None or len(placed) >= agents:
-                return placed
+                break
             scale *= 1.3
-        return placed
+        return keep_mean_speed(placed, road, float(regime[1]), self.envelope_)
 
     def _inserter(self, road: Road, regime: np.ndarray, torch_rng):
         def insert(opening: Opening, rng) -> tuple[float, float, float, float, float]:

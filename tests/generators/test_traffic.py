@@ -262,6 +262,37 @@ def test_layout_fills_each_lane_down_to_its_end():
     assert rears[lanes == 0].min() < 150.0 + 14.0  # the queue goes on as long as the next vehicle fits
 
 
+def test_laid_out_speeds_keep_the_regimes_mean_and_stay_safe_behind_each_leader():
+    from generators.envelope import Envelope, safe_speed
+    from generators.traffic import keep_mean_speed
+
+    road = Road(np.array([0.0, 3.6]), 3.6, 300.0)
+    # lane 0: a queue of three, the last stopped, 16 m between bumpers; lane 1: one vehicle alone
+    agents = Agents(np.arange(4), np.array([200.0, 180.0, 160.0, 100.0]), np.array([0.0, 0.0, 0.0, 3.6]),
+                    np.zeros(4), np.array([4.0, 8.0, 0.0, 6.0]), np.full(4, 4.0), np.full(4, 1.8), np.zeros((4, 2)))
+    slower = keep_mean_speed(agents.select(np.ones(4, bool)), road, 3.0)
+    assert slower.speed.mean() == pytest.approx(3.0) and slower.speed[2] == 0.0
+    assert slower.speed[[0, 1]] / slower.speed[3] == pytest.approx([4 / 6, 8 / 6])  # every share kept
+    envelope = Envelope()
+    faster = keep_mean_speed(agents.select(np.ones(4, bool)), road, 22.5, envelope)
+    # scaled 5x to 20, 40, 0 and 30 m/s; at 40 the second could not stop behind the first
+    assert faster.speed[[0, 2, 3]] == pytest.approx([20.0, 0.0, 30.0])
+    assert faster.speed[1] == pytest.approx(safe_speed(40.0, 20.0, 16.0, envelope.reaction_time, envelope.braking))
+    assert 20.0 < faster.speed[1] < 40.0
+
+
+def test_traffic_mdn_scenes_start_at_the_mean_speed_asked_for():
+    from generators.traffic_mdn import TrafficMDN
+
+    model = TrafficMDN(epochs=1, hidden=16, components=2).fit(idm_scenes(4))
+    scenes = model.sample(4, seed=0, steps=5, conditions=[{"speed": 8.0}, {"speed": 8.0}, {}, {}])
+    first = scenes.tracks[scenes.tracks["step"] == 0].groupby("scene")["speed"].mean()
+    assert first.loc[[0, 1]].to_numpy() == pytest.approx([8.0, 8.0], rel=1e-6)
+    # the template's regime, less what the safe speed behind each leader takes off
+    regime = scenes.scene_info["mean_speed"].iloc[[2, 3]].to_numpy()
+    assert (first.loc[[2, 3]].to_numpy() <= regime + 1e-9).all() and (first.loc[[2, 3]].to_numpy() > 0.9 * regime).all()
+
+
 def test_lane_ends_follow_the_template_scene_and_leave_empty_lanes_empty():
     from generators.traffic import draw_lane_ends
 

@@ -10,7 +10,8 @@ Three conditional mixture-density networks learned from real scenes:
   it had started: on US-101 its closed-loop accelerations were correlated 0.45 over 1 s, real
   ones 0.23. With the trend it sees how long it has been braking (0.31-0.42);
 * the *insertion* model gives the gap, speed, size and lane offset of a vehicle behind another in
-  a lane, so it lays out the first step and lets vehicles enter upstream as the scene runs;
+  a lane, so it lays out the first step (its speeds then scaled to the regime's mean speed) and lets
+  vehicles enter upstream as the scene runs;
 * the *pace* model gives each vehicle, when it first appears, the mean speed it will keep over the
   scene (a driver's own desired speed, as in IDM's v0). The behaviour model is conditioned on it:
   without it, the model must treat the differences between drivers as noise, and drawing that

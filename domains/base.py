@@ -106,7 +106,8 @@ class Domain(ABC):
 
     def parse_regime(self, text: str) -> Any:
         """A regime to generate scenarios of (`--regime`); domains without regimes refuse it."""
-        raise InputDataError(f"the {self.name} domain has no regimes to ask for; --regime applies to finance")
+        raise InputDataError(f"the {self.name} domain has no regimes to ask for; --regime applies to finance and "
+                             "driving")
 
     def check_regime(self, text: str, generator: str) -> None:
         """Refuse, before any work, a regime this domain or the named generator cannot make."""
@@ -120,14 +121,11 @@ class Domain(ABC):
         synthetic = model.sample(seed=seed, **request)
         return synthetic, self.decode(synthetic, split.train, seed)
 
-    def reference(self, split: Split, profile, regime: str | None = None) -> Split:
-        """The real data the fidelity of a regime's scenarios is judged against (passed to
-        `evaluate` as `reference`); domains without regimes never get one."""
-        return split
-
     @abstractmethod
-    def evaluate(self, split: Split, synthetic: Any, published: Any, profile, seed: int) -> Report:
-        """Fidelity, privacy and output-suite metrics, each with its threshold and baseline."""
+    def evaluate(self, split: Split, synthetic: Any, published: Any, profile, seed: int,
+                 regime: str | None = None) -> Report:
+        """Fidelity, privacy and output-suite metrics, each with its threshold and baseline; the
+        scenarios of a `regime` (as given to `sample`) are judged as the domain says for them."""
 
     @abstractmethod
     def write_published(self, published: Any, synthetic: Any, split: Split, report: Report,

@@ -110,10 +110,8 @@ def validate(domain_name: str, split_paths: dict, sample_paths: dict, profile: s
              regime: str | None = None) -> str:
     domain = get_domain(domain_name)
     split = store.load_split(split_paths)
-    # Scenarios of a regime are judged against the real periods of that regime.
-    extra = {"reference": domain.reference(split, domain.profile(profile), regime)} if regime else {}
     report = domain.evaluate(split, store.load(sample_paths["synthetic"]), store.load(sample_paths["published"]),
-                             domain.profile(profile), seed, **extra)
+                             domain.profile(profile), seed, regime)
     create_table_artifact(
         table=[m.as_row() for m in report.metrics],
         key=f"{domain_name}-metrics", description=f"{domain_name} gate metrics: verdict {report.verdict}")

@@ -148,9 +148,8 @@ class DrivingDomain(Domain):
         return SceneSet(synthetic.tracks, synthetic.lanes, synthetic.dt, {}, scene_info=synthetic.scene_info)
 
     def evaluate(self, split: Split, synthetic: SceneSet, published: SceneSet, profile: DrivingProfile,
-                 seed: int, reference: Split | None = None) -> Report:
-        # An event regime's reference is the split itself (the base class's): see `evaluate`.
-        return evaluate(split, synthetic, published, profile, seed, reference)
+                 seed: int, regime: str | None = None) -> Report:
+        return evaluate(split, synthetic, published, profile, seed, event_regime=regime is not None)
 
     def write_published(self, published: SceneSet, synthetic: Any, split: Split, report: Report, folder: Path,
                         context: dict, profile: DrivingProfile) -> None:

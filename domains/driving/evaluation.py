@@ -112,18 +112,18 @@ def event_hit_rate(scenes: SceneSet, requests: EventRequests | None = None) -> t
 
 
 def evaluate(split: Split, synthetic: SceneSet, published: SceneSet, profile: DrivingProfile, seed: int,
-             reference: Split | None = None) -> Report:
-    """The gate's report. A `reference` comes with an event regime (`--regime`: every scene asks
-    for an event), and is the split itself: realism then leaves the vehicles doing the requested
-    events out, since the user asked for their manoeuvres, and judges the traffic around them (the
-    detector checks the manoeuvres, validity their physics). Left in, a set in which every scene
+             event_regime: bool = False) -> Report:
+    """The gate's report. In an `event_regime` (`--regime`: every scene asks for an event),
+    realism leaves the vehicles doing the requested events out, since the user asked for their
+    manoeuvres, and judges the traffic around them (the detector checks the manoeuvres, validity
+    their physics). Left in, a set in which every scene
     held a cut-in had more lane changes than real traffic: on the simulated default its lane
     offsets were 0.137 from the real holdout's against a limit of 0.133."""
     t = profile.thresholds
     rng = np.random.default_rng(seed)
     train, holdout = split.train, split.holdout
     requests = event_requests(published)  # one detector pass for the hit rate and, in a regime, realism
-    leave_out = requested_event_vehicles(published, requests) if reference is not None else None
+    leave_out = requested_event_vehicles(published, requests) if event_regime else None
     report = Report()
 
     # Realism: both sides compare the same number of scenes against the holdout, so the small-

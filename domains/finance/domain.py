@@ -99,13 +99,16 @@ class FinanceDomain(Domain):
         return drawn.synthetic, drawn.published
 
     def reference(self, split: Split, profile: FinanceProfile, regime: str | None = None) -> Split:
+        """The real data the fidelity of a regime's scenarios is judged against: that regime's
+        periods (the whole split without a regime)."""
         if not regime:
             return split
         length = profile.sequence_length
         return regime_split(split, self.resolve_regime(regime, split, length), length, profile.window)
 
     def evaluate(self, split: Split, synthetic: np.ndarray, published: pd.DataFrame, profile: FinanceProfile,
-                 seed: int, reference: Split | None = None) -> Report:
+                 seed: int, regime: str | None = None) -> Report:
+        reference = self.reference(split, profile, regime) if regime else None
         return evaluate(split, synthetic, published, profile, seed, reference)
 
     def write_published(self, published: pd.DataFrame, synthetic: np.ndarray, split: Split, report: Report,

@@ -67,7 +67,9 @@ class HealthcareDomain(Domain):
         return ImageSet.from_float(synthetic, train.class_names)
 
     def evaluate(self, split: Split, synthetic: LabelledImages, published: ImageSet, profile: HealthcareProfile,
-                 seed: int) -> Report:
+                 seed: int, regime: str | None = None) -> Report:
+        if regime:
+            self.parse_regime(regime)  # refuses: healthcare has no regimes
         return evaluate(split, synthetic, published, profile, seed)
 
     def write_published(self, published: ImageSet, synthetic: Any, split: Split, report: Report, folder: Path,

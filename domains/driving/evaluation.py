@@ -116,9 +116,9 @@ def evaluate(split: Split, synthetic: SceneSet, published: SceneSet, profile: Dr
     """The gate's report. In an `event_regime` (`--regime`: every scene asks for an event),
     realism leaves the vehicles doing the requested events out, since the user asked for their
     manoeuvres, and judges the traffic around them (the detector checks the manoeuvres, validity
-    their physics). Left in, a set in which every scene
-    held a cut-in had more lane changes than real traffic: on the simulated default its lane
-    offsets were 0.137 from the real holdout's against a limit of 0.133."""
+    their physics). Left in, a set in which every scene held a cut-in had more lane changes than
+    real traffic: on the simulated default its lane offsets were 0.137 from the real holdout's
+    against a limit of 0.133."""
     t = profile.thresholds
     rng = np.random.default_rng(seed)
     train, holdout = split.train, split.holdout

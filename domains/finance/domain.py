@@ -108,8 +108,7 @@ class FinanceDomain(Domain):
 
     def evaluate(self, split: Split, synthetic: np.ndarray, published: pd.DataFrame, profile: FinanceProfile,
                  seed: int, regime: str | None = None) -> Report:
-        reference = self.reference(split, profile, regime) if regime else None
-        return evaluate(split, synthetic, published, profile, seed, reference)
+        return evaluate(split, synthetic, published, profile, seed, self.reference(split, profile, regime))
 
     def write_published(self, published: pd.DataFrame, synthetic: np.ndarray, split: Split, report: Report,
                         folder: Path, context: dict, profile: FinanceProfile) -> None:

@@ -272,7 +272,7 @@ def test_laid_out_speeds_keep_the_regimes_mean_and_stay_safe_behind_each_leader(
                     np.zeros(4), np.array([4.0, 8.0, 0.0, 6.0]), np.full(4, 4.0), np.full(4, 1.8), np.zeros((4, 2)))
     slower = keep_mean_speed(agents.select(np.ones(4, bool)), road, 3.0)
     assert slower.speed.mean() == pytest.approx(3.0) and slower.speed[2] == 0.0
-    assert slower.speed[[0, 1]] / slower.speed[3] == pytest.approx([4 / 6, 8 / 6])  # every share kept
+    assert slower.speed[[0, 1]] / slower.speed[3] == pytest.approx([4 / 6, 8 / 6])  # in proportion, as laid out
     envelope = Envelope()
     faster = keep_mean_speed(agents.select(np.ones(4, bool)), road, 22.5, envelope)
     # scaled 5x to 20, 40, 0 and 30 m/s; at 40 the second could not stop behind the first
@@ -289,8 +289,8 @@ def test_traffic_mdn_scenes_start_at_the_mean_speed_asked_for():
     first = scenes.tracks[scenes.tracks["step"] == 0].groupby("scene")["speed"].mean()
     assert first.loc[[0, 1]].to_numpy() == pytest.approx([8.0, 8.0], rel=1e-6)
     # the template's regime, less what the safe speed behind each leader takes off
-    regime = scenes.scene_info["mean_speed"].iloc[[2, 3]].to_numpy()
-    assert (first.loc[[2, 3]].to_numpy() <= regime + 1e-9).all() and (first.loc[[2, 3]].to_numpy() > 0.9 * regime).all()
+    regime, laid_out = scenes.scene_info["mean_speed"].iloc[[2, 3]].to_numpy(), first.loc[[2, 3]].to_numpy()
+    assert (laid_out <= regime + 1e-9).all() and (laid_out > 0.9 * regime).all()
 
 
 def test_lane_ends_follow_the_template_scene_and_leave_empty_lanes_empty():

@@ -92,10 +92,14 @@ class Envelope:
         def insert(opening, rng) -> tuple[float, float, float, float, float]:
             gap, speed, length, width, offset = inserter(opening, rng)
             if opening.leader_speed is not None:
-                speed = float(min(speed, safe_speed(speed, opening.leader_speed, gap, self.reaction_time,
-                                                    self.braking)))
+                speed = float(self.within_safe_speed(speed, opening.leader_speed, gap))
             return gap, speed, length, width, offset
         return insert
+
+    def within_safe_speed(self, speed, lead_speed, gap):
+        """`speed`, lowered where it is faster than lets a vehicle stop `gap` behind a leader at
+        `lead_speed` (Krauss's safe speed)."""
+        return np.minimum(speed, safe_speed(speed, lead_speed, gap, self.reaction_time, self.braking))
 
     def _short_gap(self, agents: Agents, seen: dict, side: str) -> np.ndarray:
         """Would moving into the lane on `side` leave a gap too short to close without touching?"""

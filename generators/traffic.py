@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from generators.base import Generator
-from generators.envelope import Envelope, calibrate, safe_speed
+from generators.envelope import Envelope, calibrate
 from generators.events import EVENTS
 from generators.kinematics import LIMITS, step_kinematics
 from generators.road import ROLES, Agents, Road, neighbours
@@ -171,8 +171,7 @@ def keep_mean_speed(agents: Agents, road: Road, mean_speed: float, envelope: Env
     for i in np.argsort(-agents.x):  # a leader's speed is final before its follower's is capped
         lead = seen["lead_index"][i]
         if lead >= 0:
-            speed[i] = min(speed[i], float(safe_speed(speed[i], speed[lead], seen["lead_gap"][i],
-                                                      envelope.reaction_time, envelope.braking)))
+            speed[i] = envelope.within_safe_speed(speed[i], speed[lead], seen["lead_gap"][i])
     agents.speed = speed
     return agents
 

@@ -146,13 +146,14 @@ def label(row: dict) -> str:
 def real_references(rows: list[dict], rounds: int = 20, discriminative_rounds: int = 5
                     ) -> dict[str, dict[str, list[float]]]:
     """Per table, what real data scores (the split is the same under every profile): the privacy
-    attacks on real windows no side holds, what a generator drawing fresh market days would score;
+    attacks on real windows no side holds, what a generator drawing fresh market days would score,
+    and on the two yardsticks of `privacy_yardsticks`;
     the discriminative scores of real moves restarted in another block, what a generator that
     moves exactly as the market does, without retracing its history, would score. Over rotating
     holdouts, the rounds are shared among the folds the rows used."""
     from domains import get_domain
     from domains.finance.evaluation import fit_codec
-    from domains.finance.record import real_discriminative_reference, real_privacy_reference
+    from domains.finance.record import privacy_yardsticks, real_discriminative_reference, real_privacy_reference
 
     finance = get_domain("finance")
     references = {}
@@ -164,8 +165,9 @@ def real_references(rows: list[dict], rounds: int = 20, discriminative_rounds: i
         for fold in folds:
             profile = finance.profile("quick").with_overrides(holdout_fold=fold)
             split = finance.split(data, profile)
-            reference = real_privacy_reference(split, fit_codec(split.train), profile.window, seed=0,
-                                               rounds=max(1, rounds // len(folds)))
+            codec, privacy_rounds = fit_codec(split.train), max(1, rounds // len(folds))
+            reference = real_privacy_reference(split, codec, profile.window, seed=0, rounds=privacy_rounds)
+            reference |= privacy_yardsticks(split, codec, profile.window, seed=0, rounds=privacy_rounds)
             reference |= real_discriminative_reference(split, profile.window, seed=0,
                                                        rounds=max(1, discriminative_rounds // len(folds)))
             for key, values in reference.items():
@@ -214,12 +216,23 @@ def tables(rows: list[dict], references: dict[str, dict[str, list[float]]] | Non
                    "share of stretches that repeat 24 training days exactly). The reference row scores real "
                    "windows instead: as many training blocks as the holdout has, set aside in turn and compared "
                    "with the other training blocks and the holdout (domains/finance/record.py, "
-                   "`real_privacy_reference`); its spread is the attacks' own noise on this split.\n")
+                   "`real_privacy_reference`); its spread is the attacks' own noise on this split. Two yardsticks "
+                   "follow (`privacy_yardsticks`): real training days drawn in random order, what a generator that "
+                   "reproduced the joint distribution of a training day's features exactly would score; and the "
+                   "average "
+                   "training day repeated, which tells nothing about any record, so what the attacks give it "
+                   "they read into how typical a window is, not into what it discloses.\n")
         out.append("| generator | closer-to-train | membership AUC | memorized | copied |\n|---|---:|---:|---:|---:|")
         if references and dataset in references:
             ref = references[dataset]
             out.append(f"| real, unseen training blocks (reference, {len(ref['closer_to_train'])} draws) | "
                        f"{spread(ref['closer_to_train'])} | {spread(ref['membership_auc'])} | — | — |")
+            for name, text in (("shuffled", "real training days in random order"),
+                               ("average", "the average training day, every day")):
+                if f"{name}_closer_to_train" in ref:
+                    out.append(f"| {text} (yardstick, {len(ref[f'{name}_closer_to_train'])} draws) | "
+                               f"{spread(ref[f'{name}_closer_to_train'])} | {spread(ref[f'{name}_membership_auc'])} "
+                               f"| — | — |")
         for config, g in configs:
             p = lambda key: [r["privacy"][key] for r in g]  # noqa: E731
             out.append(f"| {config} | {spread(p('closer_to_train'))} | {spread(p('membership_auc'))} | "

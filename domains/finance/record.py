@@ -248,3 +248,31 @@ def real_privacy_reference(split: Split, codec: PriceCodec, window: int, seed: i
         scores["closer_to_train"].append(closer)
         scores["membership_auc"].append(mia)
     return scores
+
+
+def privacy_yardsticks(split: Split, codec: PriceCodec, window: int, seed: int, rounds: int = 20,
+                       n_paths: int = 400, length: int = 252) -> dict[str, list[float]]:
+    """The closer-to-train share and membership AUC of two outputs whose privacy is known, to read
+    a generator's scores against:
+
+    * `shuffled`: real training days in random order (paths of days drawn at random, with
+      replacement). Each day is a training record's own, but no stretch of history is: what a
+      generator that reproduced the joint distribution of a training day's features exactly would
+      score, with no volatility clustering or other order in time.
+    * `average`: the training days' average day, every day. It tells nothing about any record,
+      and what the attacks make of it is what they read into typicality alone (a calm window is
+      nearest whichever side holds the calmest windows).
+    """
+    train_days = np.concatenate([codec.encode_changes(part) for part in segments(split.train)])
+    average = np.broadcast_to(train_days.mean(0), (1, length, train_days.shape[1]))
+    rng = np.random.default_rng(seed)
+    scores: dict[str, list[float]] = {f"{name}_{key}": [] for name in ("shuffled", "average")
+                                      for key in ("closer_to_train", "membership_auc")}
+    for round_ in range(rounds):  # the attacks subsample both real sides afresh in every round
+        shuffled = train_days[rng.integers(0, len(train_days), (n_paths, length))]
+        for name, paths in (("shuffled", shuffled), ("average", average)):
+            closer, mia = distance_attacks(privacy_windows(split, paths, codec, window, seed + round_, 20_000),
+                                           seed + round_)
+            scores[f"{name}_closer_to_train"].append(closer)
+            scores[f"{name}_membership_auc"].append(mia)
+    return scores

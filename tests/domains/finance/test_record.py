@@ -8,8 +8,10 @@ from synthpipe.errors import InputDataError
 from domains.finance.evaluation import fit_codec
 from domains.base import Split
 from domains.finance.record import (hill_tail_index, level_windows, long_path_distances, privacy_scores,
-                                    real_privacy_reference, restarted_windows, synthetic_level_windows)
+                                    privacy_yardsticks, real_privacy_reference, restarted_windows,
+                                    synthetic_level_windows)
 from domains.finance.windows import days, segments, windows_of
+from validation.privacy import nearest_neighbours
 
 finance = get_domain("finance")
 
@@ -70,23 +72,29 @@ def test_privacy_scores_catch_replayed_history(market_frame):
         privacy_scores(split, replay[:, :12], codec, 24, seed=0)
 
 
-def test_real_privacy_reference_sets_real_blocks_aside_and_scores_them_like_synthetic_ones(market_frame,
-                                                                                           monkeypatch):
-    """Real windows of training blocks set aside stand in for synthetic ones, against the other
-    training blocks: none of them may be in the training set the attacks compare with."""
+@pytest.fixture
+def attacked_windows(monkeypatch) -> list:
+    """Every `PrivacyWindows` the record's distance attacks are run on, in order."""
     import domains.finance.record as record
 
-    profile = finance.profile("quick")
-    split = finance.split(market_frame, profile)
-    codec = fit_codec(split.train)
-    seen = []
+    seen, attacks = [], record.distance_attacks
 
     def spy(windows, seed):
         seen.append(windows)
-        return record_attacks(windows, seed)
+        return attacks(windows, seed)
 
-    record_attacks = record.distance_attacks
     monkeypatch.setattr(record, "distance_attacks", spy)
+    return seen
+
+
+def test_real_privacy_reference_sets_real_blocks_aside_and_scores_them_like_synthetic_ones(market_frame,
+                                                                                           attacked_windows):
+    """Real windows of training blocks set aside stand in for synthetic ones, against the other
+    training blocks: none of them may be in the training set the attacks compare with."""
+    profile = finance.profile("quick")
+    split = finance.split(market_frame, profile)
+    codec = fit_codec(split.train)
+    seen = attacked_windows
     reference = real_privacy_reference(split, codec, profile.window, seed=0, rounds=4)
     assert len(reference["closer_to_train"]) == len(reference["membership_auc"]) == 4
     every_training_window = len(windows_of(split.train, codec.encode, profile.window)[0])
@@ -101,6 +109,27 @@ def test_real_privacy_reference_sets_real_blocks_aside_and_scores_them_like_synt
     with pytest.raises(InputDataError, match="blocked split"):
         real_privacy_reference(unblocked, codec, profile.window, seed=0)
 
+
+def test_privacy_yardsticks_score_training_days_in_random_order_and_the_average_day(market_frame,
+                                                                                   attacked_windows):
+    """The shuffled yardstick is made of training days only, the average one of a single window
+    repeated, so all its windows fall on the same side: the average's share is 0, 1/2 or 1."""
+    profile = finance.profile("quick")
+    split = finance.split(market_frame, profile)
+    codec = fit_codec(split.train)
+    seen = attacked_windows
+    scores = privacy_yardsticks(split, codec, profile.window, seed=0, rounds=3, n_paths=20, length=60)
+    assert all(len(values) == 3 for values in scores.values()) and len(scores) == 4
+    shuffled, average = seen[0::2], seen[1::2]
+    for windows in shuffled:
+        training_days = windows.train.reshape(-1, windows.train.shape[-1])
+        distance, _ = nearest_neighbours(windows.synthetic.reshape(-1, training_days.shape[1]), training_days)
+        assert distance.max() < 1e-5  # every day is a training day...
+        assert len({w.tobytes() for w in windows.synthetic}) > 1  # ...in an order of its own
+    for windows in average:
+        assert len({w.tobytes() for w in windows.synthetic}) == 1
+    assert set(scores["average_closer_to_train"]) <= {0.0, 0.5, 1.0}
+    assert scores == privacy_yardsticks(split, codec, profile.window, seed=0, rounds=3, n_paths=20, length=60)
 
 def test_restarted_windows_keep_each_start_and_move_as_another_block_did():
     rng = np.random.default_rng(0)

@@ -41,6 +41,8 @@ from results import write_section  # noqa: E402
 CONFIGS = {
     "mdn-gru-quick": ("mdn-gru", "quick", {}, None),
     "mdn-gru-full": ("mdn-gru", "full", {}, None),
+    "mdn-gru-mapped-quick": ("mdn-gru", "quick", {"match_marginals": True}, None),
+    "mdn-gru-mapped-full": ("mdn-gru", "full", {"match_marginals": True}, None),
     "mdn-gru-levels-quick": ("mdn-gru-levels", "quick", {}, None),
     "mdn-gru-levels-full": ("mdn-gru-levels", "full", {}, None),
     "par": ("par", "quick", {"epochs": 128}, 300),  # SDV's defaults; it samples row by row in Python

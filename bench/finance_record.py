@@ -221,9 +221,8 @@ def tables(rows: list[dict], references: dict[str, dict[str, list[float]]] | Non
                    "`real_privacy_reference`); its spread is the attacks' own noise on this split. Two yardsticks "
                    "follow (`privacy_yardsticks`): real training days drawn in random order, what a generator that "
                    "reproduced the joint distribution of a training day's features exactly would score; and the "
-                   "average "
-                   "training day repeated, which tells nothing about any record, so what the attacks give it "
-                   "they read into how typical a window is, not into what it discloses.\n")
+                   "average training day repeated, which tells nothing about any record, so what the attacks give "
+                   "it they read into how typical a window is, not into what it discloses.\n")
         out.append("| generator | closer-to-train | membership AUC | memorized | copied |\n|---|---:|---:|---:|---:|")
         if references and dataset in references:
             ref = references[dataset]

@@ -11,12 +11,12 @@ paths onto the training data's, feature by feature and monotonically, so the tai
 each feature are the data's while the ordering in time and the co-movement stay the model's. Only
 the draws fed back into the GRU stay unmapped. On the joint default data the network alone samples
 days whose 1-99 % spread is about 0.8 of the real one (its mixture fits the core and thins the
-tails). Over five seeds of the finance record the map halved the EMD of daily returns on both
-datasets and brought the tail index of the joint set from 0.49-0.55 to 0.12-0.13 away from the
-real one; but with the `quick` profile on the joint set it raised the membership AUC on every
-seed (0.536 to 0.563 on average, past the 0.55 target) and the discriminative score, and on the
-S&P 500 with `full` it moved the 20-day return EMD and the tail index away. So it is an option
-(`mdn-gru-mapped-*` in bench/finance_record.py), not the default.
+tails). Over five seeds of the finance record (bench/BENCHMARKS.md, `mdn-gru-mapped-*`) the map
+halved the EMD of daily returns on both datasets and cut the joint set's tail-index distance to
+the real history from 0.49-0.55 to 0.12-0.13. But with the `quick` profile on the joint set it
+raised the membership AUC on every seed (0.536 to 0.563 on average, past the 0.55 target) and the
+discriminative score (0.154 to 0.181), and on the S&P 500 with `full` it moved the 20-day return
+EMD (0.085 to 0.120) and the tail index (0.133 to 0.205) away. So it is an option, not the default.
 
 Given `LevelledSequences`, the GRU also sees the running level of the named features (e.g. the
 VIX, not only its daily change) at every step, so a path that starts or drifts high reverts

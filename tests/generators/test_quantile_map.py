@@ -46,7 +46,7 @@ def test_the_map_keeps_shape_and_dtype_and_round_trips():
     assert np.array_equal(again(paths), mapped)
 
 
-def test_mdn_gru_samples_the_training_marginals_and_only_its_own_draws_feed_back():
+def test_mdn_gru_samples_the_training_marginals_and_only_its_own_draws_feed_back(tmp_path):
     data = heavy_tailed(200 * 24, seed=4).reshape(200, 24, 2).astype(np.float32)
     params = dict(hidden_size=16, n_components=2, epochs=15, random_state=0)
     matched = generators.create("mdn-gru", **params, match_marginals=True).fit(data)
@@ -60,3 +60,6 @@ def test_mdn_gru_samples_the_training_marginals_and_only_its_own_draws_feed_back
     # the network is the same: the map acts on what is returned, after the draws
     assert np.array_equal(matched.marginal_map_(raw.sample(50, seed=2)), matched.sample(50, seed=2))
     assert raw.marginal_map_ is None
+    matched.save(tmp_path / "matched.pt")  # the map travels with the model
+    loaded = type(matched).load(tmp_path / "matched.pt")
+    assert np.array_equal(loaded.sample(50, seed=2), matched.sample(50, seed=2))

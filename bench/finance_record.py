@@ -230,10 +230,8 @@ def tables(rows: list[dict], references: dict[str, dict[str, list[float]]] | Non
                        f"{spread(ref['closer_to_train'])} | {spread(ref['membership_auc'])} | — | — |")
             for name, text in (("shuffled", "real training days in random order"),
                                ("average", "the average training day, every day")):
-                if f"{name}_closer_to_train" in ref:
-                    out.append(f"| {text} (yardstick, {len(ref[f'{name}_closer_to_train'])} draws) | "
-                               f"{spread(ref[f'{name}_closer_to_train'])} | {spread(ref[f'{name}_membership_auc'])} "
-                               f"| — | — |")
+                closer, mia = ref[f"{name}_closer_to_train"], ref[f"{name}_membership_auc"]
+                out.append(f"| {text} (yardstick, {len(closer)} draws) | {spread(closer)} | {spread(mia)} | — | — |")
         for config, g in configs:
             p = lambda key: [r["privacy"][key] for r in g]  # noqa: E731
             out.append(f"| {config} | {spread(p('closer_to_train'))} | {spread(p('membership_auc'))} | "

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from generators.kinematics import LIMITS, derive
 from generators.road import ROLES, Agents, Road, neighbours
@@ -96,7 +97,7 @@ class Envelope:
             return gap, speed, length, width, offset
         return insert
 
-    def within_safe_speed(self, speed, lead_speed, gap):
+    def within_safe_speed(self, speed: ArrayLike, lead_speed: ArrayLike, gap: ArrayLike) -> np.ndarray:
         """`speed`, lowered where it is faster than lets a vehicle stop `gap` behind a leader at
         `lead_speed` (Krauss's safe speed)."""
         return np.minimum(speed, safe_speed(speed, lead_speed, gap, self.reaction_time, self.braking))

@@ -38,6 +38,7 @@ ACF_LAGS = 100
 LEVERAGE_LAGS = 20
 LONG_HORIZON = 20  # days of the multi-day return distribution
 TAIL_SHARE = 0.05  # largest |r| used by the Hill estimator
+PRIVACY_MAX_WINDOWS = 20_000  # synthetic stretches the record's privacy attacks compare, at most
 
 LONG_PATH_FACTS = ("emd_1d", "emd_20d", "acf_r", "acf_abs_r", "acf_r2", "leverage", "tail_index")
 
@@ -209,7 +210,7 @@ def long_path_scores(paths: np.ndarray, data: pd.DataFrame, codec: PriceCodec) -
 # --- privacy on the features the generators learn ---------------------------------------------
 
 def privacy_scores(split: Split, paths: np.ndarray, codec: PriceCodec, window: int, seed: int,
-                   max_windows: int = 20_000) -> dict[str, float]:
+                   max_windows: int = PRIVACY_MAX_WINDOWS) -> dict[str, float]:
     """On min-max scaled feature windows (every `window`-day stretch of the synthetic paths):
     the share closer to a train than to a holdout window, the calibrated membership AUC, the
     share closer to a training window than 95 % of holdout windows are (`memorized`, ~0.05 for
@@ -271,8 +272,8 @@ def privacy_yardsticks(split: Split, codec: PriceCodec, window: int, seed: int, 
     for round_ in range(rounds):  # the attacks subsample both real sides afresh in every round
         shuffled = train_days[rng.integers(0, len(train_days), (n_paths, length))]
         for name, paths in (("shuffled", shuffled), ("average", average)):
-            closer, mia = distance_attacks(privacy_windows(split, paths, codec, window, seed + round_, 20_000),
-                                           seed + round_)
+            windows = privacy_windows(split, paths, codec, window, seed + round_, PRIVACY_MAX_WINDOWS)
+            closer, mia = distance_attacks(windows, seed + round_)
             scores[f"{name}_closer_to_train"].append(closer)
             scores[f"{name}_membership_auc"].append(mia)
     return scores

@@ -206,36 +206,48 @@ class MixtureDensityGRU(Generator):
         return ((running - self.level_mean_) / self.level_std_).astype(np.float32)
 
     def sample(self, n: int, *, seed: int, length: int | None = None, context: np.ndarray | None = None,
-               start_levels: np.ndarray | None = None) -> np.ndarray:
+               context_days: np.ndarray | None = None, start_levels: np.ndarray | None = None) -> np.ndarray:
         """`n` paths of `length` steps; with `context` `(n, c, F)`, each path continues its own
         `c` real steps (which are not returned), as a stress scenario continues a market's state.
-        A model fitted with levels starts each path at `start_levels` `(n, k)` (the level before
-        the context, if any); without them, at the training sequences' mean level."""
+        Paths with a shorter history give `context_days` `(n,)`: path i continues only the last
+        `context_days[i]` rows of its context (0: none), and the rows before are ignored. A model
+        fitted with levels starts each path at `start_levels` `(n, k)` (the level before its
+        history, if any); without them, at the training sequences' mean level."""
         paths = self._draw(n, seed=seed, length=self._sequence_length(n, length), context=context,
-                           start_levels=start_levels)
+                           context_days=context_days, start_levels=start_levels)
         return paths if self.marginal_map_ is None else self.marginal_map_(paths)
 
     @torch.no_grad()
     def _draw(self, n: int, *, seed: int, length: int, context: np.ndarray | None = None,
-              start_levels: np.ndarray | None = None) -> np.ndarray:
+              context_days: np.ndarray | None = None, start_levels: np.ndarray | None = None) -> np.ndarray:
         """`sample` in the network's own marginals (before the quantile map)."""
         net, f, k = self.network_, self.n_features_, len(self.level_features_)
         device = next(net.parameters()).device
         rng = torch.Generator(device="cpu").manual_seed(int(seed))
         limit = torch.as_tensor(self.z_limit_, device=device)
-        step_input = torch.zeros(n, 1, f + 1, device=device)
-        step_input[..., -1] = 1.0
-        if context is not None:
-            step_input = torch.cat([step_input, self._history_inputs(context, n, limit)], dim=1)
+        c = 0 if context is None else np.shape(context)[1]
+        history = self._history_inputs(context, n, limit) if context is not None else None
+        skipped = self._skipped_rows(context_days, n, c)  # (n, c): rows before a path's own history
+        steps = np.zeros((n, c, k)) if context is None else np.asarray(context, np.float64)[:, :, list(self.level_features_)]
+        steps = np.where(skipped[..., None], 0.0, steps)  # skipped rows move no level
+        # Each path's first input (the start flag) sits just before its own history.
+        first = torch.as_tensor(skipped.sum(1), device=device)
+        step_input = torch.zeros(n, 1 + c, f + 1, device=device)
+        if history is not None:
+            step_input[:, 1:] = history
+        step_input[torch.arange(n, device=device), first] = 0.0
+        step_input[torch.arange(n, device=device), first, -1] = 1.0
         level = self._start_levels(start_levels, n)
-        steps = np.zeros((n, 0, k)) if context is None else np.asarray(context, np.float64)[:, :, list(self.level_features_)]
         scaled = torch.as_tensor(self._scaled_levels(level, steps), device=device)  # (n, 1 + c, k)
         step_input = torch.cat([step_input, scaled], dim=-1)
         level = level + steps.sum(1)  # before the first generated step
         level = torch.as_tensor(level, device=device)
         level_mean, level_std = (torch.as_tensor(v, device=device) for v in (self.level_mean_, self.level_std_))
         mean_, std_ = torch.as_tensor(self.mean_, device=device), torch.as_tensor(self.std_, device=device)
-        state, out = None, torch.empty(n, length, f, device=device)
+        state = self._primed_state(step_input[:, :-1], first) if skipped.any() else None
+        if state is not None:
+            step_input = step_input[:, -1:]  # every path's state now stands before its last history row
+        out = torch.empty(n, length, f, device=device)
         for t in range(length):
             hidden, state = net.gru(step_input, state)
             params = net.components(hidden[:, -1])
@@ -263,6 +275,27 @@ class MixtureDensityGRU(Generator):
         if not np.isfinite(levels).all():
             raise InputDataError("start_levels has NaN or infinite values")
         return levels
+
+    @staticmethod
+    def _skipped_rows(context_days: np.ndarray | None, n: int, c: int) -> np.ndarray:
+        """`(n, c)` mask of the context rows before each path's own history."""
+        if context_days is None:
+            return np.zeros((n, c), dtype=bool)
+        days = np.asarray(context_days)
+        if days.shape != (n,) or not np.issubdtype(days.dtype, np.integer) or days.min(initial=0) < 0 \
+                or days.max(initial=0) > c:
+            raise InputDataError(f"context_days must be {n} whole numbers from 0 to the context's {c} rows, "
+                                 f"got {days.dtype} shaped {days.shape}")
+        return np.arange(c)[None, :] < (c - days)[:, None]
+
+    def _primed_state(self, inputs: torch.Tensor, first: torch.Tensor) -> torch.Tensor:
+        """The GRU state after `inputs` `(n, s, ·)` when path i starts at step `first[i]`: its
+        state stays at zero (a fresh start) until then, step by step."""
+        state = torch.zeros(self.num_layers, len(inputs), self.hidden_size, device=inputs.device)
+        for step in range(inputs.shape[1]):
+            _, moved = self.network_.gru(inputs[:, step : step + 1], state)
+            state = torch.where((first <= step)[None, :, None], moved, state)
+        return state
 
     def _history_inputs(self, context: np.ndarray, n: int, limit: torch.Tensor) -> torch.Tensor:
         history = np.asarray(context, dtype=np.float32)

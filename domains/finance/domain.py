@@ -13,10 +13,11 @@ from domains.finance import publishing
 from domains.finance.codec import PriceCodec, level_inputs
 from domains.finance.evaluation import evaluate, fit_codec
 from domains.finance.expectations import input_suite
+from domains.finance.priming import recent_history
 from domains.finance.profiles import PROFILES, FinanceProfile
 from domains.finance.regimes import Regime, RegimeSpec, comparison, history, regime_split, sample_regime
 from domains.finance.sources import ARCH_SERIES, load_source, parse_arch_series
-from domains.finance.windows import per_block, split_blocked, window_starts, windows_of
+from domains.finance.windows import days, per_block, split_blocked, window_starts, windows_of
 from generators.base import LevelledSequences
 from synthpipe.errors import InputDataError
 from validation.expectations import describe_failures, run_suite
@@ -136,17 +137,28 @@ class FinanceDomain(Domain):
         return pd.read_parquet(folder / publishing.DATA_FILE)
 
 
+def start_positions(train: pd.DataFrame, n: int, seed: int) -> np.ndarray:
+    """The position in the training days each of `n` paths starts from, drawn at random with `seed`."""
+    return np.random.default_rng(seed).integers(0, len(train), n)
+
+
 def start_days(train: pd.DataFrame, codec: PriceCodec, n: int, seed: int) -> pd.DataFrame:
     """The real training day each of `n` paths starts from (drawn at random with `seed`): realistic
     price levels and cross-asset ratios, while every step after it is synthetic. Each row carries
     the codec's state that day (the volumes' running averages over its block so far)."""
-    real = per_block(train, codec.with_state)
-    return real.iloc[np.random.default_rng(seed).integers(0, len(real), n)]
+    return per_block(train, codec.with_state).iloc[start_positions(train, n, seed)]
 
 
 def draw_paths(model, train: pd.DataFrame, codec: PriceCodec, n: int, length: int | None, seed: int
                ) -> tuple[np.ndarray, pd.DataFrame]:
     """`n` encoded paths and the real day each starts from. The start days are drawn first, so a
-    model that reads levels starts where they stand."""
-    starts = start_days(train, codec, n, seed)
-    return model.sample(n, seed=seed, length=length, **level_inputs(model, codec, starts)), starts
+    model that reads levels starts where they stand, and one that reads history continues the
+    days of its block that led to its start day (`domains/finance/priming.py`)."""
+    positions = start_positions(train, n, seed)
+    starts = per_block(train, codec.with_state).iloc[positions]
+    if not getattr(model, "reads_history", False):
+        return model.sample(n, seed=seed, length=length, **level_inputs(model, codec, starts)), starts
+    history = recent_history(train, codec, positions)
+    levels = level_inputs(model, codec, days(train).iloc[history.before])  # where its history starts
+    return model.sample(n, seed=seed, length=length, context=history.context, context_days=history.days,
+                        **levels), starts

@@ -23,12 +23,12 @@ import pandas as pd
 
 from domains.base import Split, require
 from domains.finance.codec import PriceCodec, level_inputs
-from domains.finance.windows import SEGMENT, days
+from domains.finance.priming import PRIME_DAYS, recent_history
+from domains.finance.windows import SEGMENT, days, per_block
 from synthpipe.errors import InputDataError
 
 KINDS = ("high-vol", "calm", "drawdown")
 DEFAULT_QUANTILE = {"high-vol": 0.8, "calm": 0.2}
-PRIME_DAYS = 20  # days of real history a generator that reads history is primed with
 MAX_DRAW_FACTOR = 50  # candidate paths drawn per requested path before giving up
 
 
@@ -187,8 +187,7 @@ def sample_regime(model, regime: Regime, split: Split, codec: PriceCodec, n: int
     train = days(split.train)
     starts = regime_starts(split, regime, length)
     candidates = anchors(split.train, starts, PRIME_DAYS)
-    encoded = codec.encode(train)  # row i holds the features of day i + 1
-    stated = codec.with_state(train)  # the codec's state each day, as `encoded` reached it
+    stated = per_block(split.train, codec.with_state)  # the codec's state each day, in its block
     rng = np.random.default_rng(seed)
     primes = getattr(model, "reads_history", False)
     kept, kept_starts, values, drawn, got = [], [], [], 0, 0
@@ -199,11 +198,12 @@ def sample_regime(model, regime: Regime, split: Split, codec: PriceCodec, n: int
                                  f"({got / drawn:.2%}); ask for fewer paths or a milder level")
         batch = int(min(limit - drawn, max(64, 2 * (n - got))))
         picks = candidates[rng.integers(0, len(candidates), batch)]
-        context = np.stack([encoded[p - PRIME_DAYS : p] for p in picks]) if primes else None
-        # a primed path's levels start before its context, and the context brings them to day p
-        levels = level_inputs(model, codec, train.iloc[picks - PRIME_DAYS if primes else picks])
+        # a primed path's levels start before its history, and the history brings them to its start day
+        primed = recent_history(split.train, codec, picks) if primes else None
+        levels = level_inputs(model, codec, train.iloc[primed.before if primes else picks])
         draw_seed = int(rng.integers(2**31))
-        paths = model.sample(batch, seed=draw_seed, length=length, **({"context": context} if primes else {}), **levels)
+        paths = model.sample(batch, seed=draw_seed, length=length, **levels,
+                             **({"context": primed.context, "context_days": primed.days} if primes else {}))
         drawn += batch
         levels = codec.decode(paths, stated.iloc[picks])
         measured = regime.measure_levels(levels[regime.column].to_numpy().reshape(batch, length))

@@ -133,6 +133,23 @@ def test_generators_that_read_history_continue_it(fitted):
     assert not np.array_equal(first, fitted.sample(2, seed=5, length=6, context=wild))
 
 
+def test_paths_with_shorter_histories_continue_only_their_own_days(fitted):
+    if not fitted.reads_history:
+        return
+    context = np.random.default_rng(0).normal(0, 0.05, (3, 8, 3)).astype(np.float32)
+    whole = fitted.sample(3, seed=5, length=6, context=context)
+    last_three = fitted.sample(3, seed=5, length=6, context=context[:, -3:])
+    none = fitted.sample(3, seed=5, length=6)
+    mixed = fitted.sample(3, seed=5, length=6, context=context, context_days=np.array([8, 3, 0]))
+    # Equal up to float rounding: a batch with shorter histories steps through them one day at a time.
+    np.testing.assert_allclose(mixed[0], whole[0], rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(mixed[1], last_three[1], rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(mixed[2], none[2], rtol=1e-5, atol=1e-7)
+    for bad in (np.array([9, 0, 0]), np.array([-1, 0, 0]), np.array([1.5, 0, 0]), np.array([1, 2])):
+        with pytest.raises(InputDataError, match="context_days must be 3 whole numbers from 0"):
+            fitted.sample(3, seed=5, length=6, context=context, context_days=bad)
+
+
 def test_same_seed_same_sample_different_seed_different(fitted):
     a, b, c = draw(fitted, 5, seed=3), draw(fitted, 5, seed=3), draw(fitted, 5, seed=4)
     assert np.array_equal(a, b)

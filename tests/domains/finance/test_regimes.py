@@ -7,7 +7,8 @@ import generators
 from domains import get_domain
 from domains.finance.codec import PriceCodec
 from domains.finance.evaluation import fit_codec
-from domains.finance.regimes import (PRIME_DAYS, Regime, RegimeSpec, comparison, history, largest_drawdown,
+from domains.finance.priming import PRIME_DAYS
+from domains.finance.regimes import (Regime, RegimeSpec, comparison, history, largest_drawdown,
                                      real_stretches, regime_split, sample_regime)
 from domains.finance.windows import SEGMENT, windows_of
 from synthpipe.errors import InputDataError
@@ -180,7 +181,7 @@ def test_a_primed_levels_reading_model_starts_before_its_context_and_ends_it_on_
         reads_history = True
         level_features_ = codec.level_features
 
-        def sample(self, n, *, seed, length, context, start_levels):
+        def sample(self, n, *, seed, length, context, context_days, start_levels):
             self.context, self.start_levels = context, start_levels
             raise Asked
 

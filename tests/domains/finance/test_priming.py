@@ -1,0 +1,70 @@
+import numpy as np
+import pytest
+
+from domains import get_domain
+from domains.finance.domain import draw_paths, start_days
+from domains.finance.evaluation import fit_codec
+from domains.finance.priming import PRIME_DAYS, block_positions, recent_history
+from domains.finance.windows import days, segments, windows_of
+
+finance = get_domain("finance")
+
+
+@pytest.fixture(scope="module")
+def train(market_frame):
+    return finance.split(market_frame, finance.profile("quick")).train
+
+
+def test_history_is_the_blocks_own_days_up_to_the_start_day_and_never_crosses_a_block(train):
+    codec = fit_codec(train)
+    blocks = segments(train)
+    first = len(blocks[0])
+    # a block's first day, its third, one with a full history, and the next block's first two days
+    positions = np.array([0, 2, PRIME_DAYS + 5, first, first + 1])
+    history = recent_history(train, codec, positions)
+    np.testing.assert_array_equal(history.days, [0, 2, PRIME_DAYS, 0, 1])
+    np.testing.assert_array_equal(history.before, [0, 0, 5, first, first])
+    assert history.context.shape == (5, PRIME_DAYS, len(codec.feature_names))
+    own = codec.encode(blocks[0])  # row i: the features of the block's day i + 1, as training windows see them
+    np.testing.assert_allclose(history.context[1, -2:], own[0:2], rtol=1e-6)
+    np.testing.assert_allclose(history.context[2], own[5 : PRIME_DAYS + 5], rtol=1e-6)
+    np.testing.assert_allclose(history.context[4, -1:], codec.encode(blocks[1])[:1], rtol=1e-6)
+    assert not history.context[0].any() and not history.context[3].any() and not history.context[4, :-1].any()
+    np.testing.assert_array_equal(block_positions(train)[[0, first - 1, first]], [0, first - 1, 0])
+
+
+def test_a_model_that_reads_history_continues_the_days_before_each_start_day(train):
+    codec = fit_codec(train)
+    n_features = len(codec.feature_names)
+
+    class Recording:  # records what it is asked for and draws nothing
+        reads_history = True
+
+        def sample(self, n, *, seed, length, context, context_days):
+            self.context, self.context_days = context, context_days
+            return np.zeros((n, length, n_features), np.float32)
+
+    model = Recording()
+    _, starts = draw_paths(model, train, codec, 300, 10, seed=4)
+    # The same start days as a model that reads no history, so `decode` and every generator agree.
+    assert starts.index.equals(start_days(train, codec, 300, seed=4).index)
+    plain = days(train)
+    for context, n_days, day in zip(model.context, model.context_days, starts.index):
+        at = plain.index.get_loc(day)
+        if n_days:  # the history's last day is the start day itself
+            closes = np.log(plain["SP500_Close"].to_numpy()[at - n_days : at + 1])
+            np.testing.assert_allclose(context[-n_days:, 0], np.diff(closes), rtol=1e-6)
+    assert (model.context_days == PRIME_DAYS).mean() > 0.5 and (model.context_days < PRIME_DAYS).any()
+
+
+def test_primed_paths_are_reproducible_and_differ_from_unprimed_ones(train):
+    import generators
+
+    codec = fit_codec(train)
+    model = generators.create("mdn-gru", hidden_size=16, n_components=2, epochs=2, random_state=0)
+    model.fit(windows_of(train, codec.encode, 30)[0])
+    primed, _ = draw_paths(model, train, codec, 50, 12, seed=1)
+    np.testing.assert_array_equal(primed, draw_paths(model, train, codec, 50, 12, seed=1)[0])
+    model.reads_history = False  # the same network, drawn from a fresh state
+    assert not np.array_equal(primed, draw_paths(model, train, codec, 50, 12, seed=1)[0])
+    assert np.isfinite(primed).all()

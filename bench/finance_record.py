@@ -287,14 +287,19 @@ real-on-real; every long-path fact closer than GARCH(1,1)-t; sampling 10,000 x 2
 SDV PAR samples row by row, so it samples at most 300 paths or windows. A table whose heading says
 the holdout rotates comes from `--rotate-holdout`: seed s holds out every fifth block from block
 s mod 5 on, so over five seeds every block is held out once (blocked 5-fold cross-validation) and
-its figures do not rest on which blocks one split happened to hold out.
+its figures do not rest on which blocks one split happened to hold out. Rows marked "(unprimed)"
+were drawn before `mdn-gru` was primed with the days leading to each path's start day
+(`domains/finance/priming.py`): their paths began from a fresh state, and the commands that made
+them now draw primed paths.
 
 The first row of each TimeGAN table is real data: every training window keeps its first day and
 then moves as a window of another training block did (`restarted_windows`). Its moves and how the
-columns move together are the market's own; only the history after the first day is not. TimeGAN's
+columns move together are the market's own; only the history after the first day is not, and the
+moves need not suit the day they start from (a calm stretch may follow a turbulent day). TimeGAN's
 classifier is tested on windows that overlap those it learnt from, so besides how prices move it
-learns where the one history went, and on many columns that alone tells such windows apart: what
-this row scores, a generator that does not retrace the history can hardly beat.
+learns where the one history went, and on many columns that alone tells such windows apart. A
+generator that continues each start day's own state can score below this row without retracing
+the history; its privacy rows say whether it retraces it.
 {text}
 """)
 

@@ -22,7 +22,8 @@ class Generator(ABC):
 
     name: ClassVar[str]
     modality: ClassVar[str]
-    # Sequence generators that can continue given history: `sample(..., context=(n, c, F))`.
+    # Sequence generators that can continue given history: `sample(..., context=(n, c, F))`, and
+    # `context_days=(n,)` when some paths have fewer of those days of their own.
     reads_history: ClassVar[bool] = False
     # Sequence generators that see the running level of some features: they fit on
     # `LevelledSequences` and take `sample(..., start_levels=(n, k))`.

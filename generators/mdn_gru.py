@@ -12,11 +12,12 @@ each feature are the data's while the ordering in time and the co-movement stay 
 the draws fed back into the GRU stay unmapped. On the joint default data the network alone samples
 days whose 1-99 % spread is about 0.8 of the real one (its mixture fits the core and thins the
 tails). Over five seeds of the finance record (bench/BENCHMARKS.md, `mdn-gru-mapped-*`) the map
-halved the EMD of daily returns on both datasets and cut the joint set's tail-index distance to
-the real history from 0.49-0.55 to 0.12-0.13. But with the `quick` profile on the joint set it
-raised the membership AUC on every seed (0.536 to 0.563 on average, past the 0.55 target) and the
-discriminative score (0.154 to 0.181), and on the S&P 500 with `full` it moved the 20-day return
-EMD (0.085 to 0.120) and the tail index (0.133 to 0.205) away. So it is an option, not the default.
+cut the EMD of daily returns by a quarter to a half (S&P 500: 0.084 to 0.041 with `quick`, 0.060
+to 0.045 with `full`; joint set: 0.098 to 0.049, 0.096 to 0.051) and the joint set's tail-index
+distance to the real history from 0.49-0.54 to 0.11. But with the `quick` profile on the joint set
+it raised the membership AUC from 0.535 to 0.562, past the 0.55 target, and on the S&P 500 with
+`full` it moved the 20-day return EMD (0.101 to 0.139) and the tail index (0.105 to 0.226) away.
+So it is an option, not the default.
 
 Given `LevelledSequences`, the GRU also sees the running level of the named features (e.g. the
 VIX, not only its daily change) at every step, so a path that starts or drifts high reverts
@@ -112,7 +113,7 @@ class MixtureDensityGRU(Generator):
 
     name = "mdn-gru"
     modality = "sequence"
-    reads_history = True  # `sample(context=...)` primes the recurrent state with real days
+    reads_history = True  # `sample(context=..., context_days=...)` primes the recurrent state with real days
     # It can fit on LevelledSequences (and then takes `sample(start_levels=...)`), but domains
     # give levels only to `mdn-gru-levels`: see there for why that is not the default.
 
@@ -352,8 +353,8 @@ class LevelAwareMixtureDensityGRU(MixtureDensityGRU):
     the VIX stands lets the model replay what followed such a day in training. With exact levels
     the gate's membership AUC was 0.63 (seed 0). Blurring the level it learns from by
     `level_noise` (in units of the levels' spread) brought that to 0.52-0.54 at 0.6, but on the
-    finance record's long paths it is still 0.57 ± 0.03 over five seeds (mdn-gru 0.52, target
-    0.55; bench/BENCHMARKS.md). The privacy gate judges every run."""
+    finance record's long paths it is still 0.58 ± 0.04 over five seeds on the joint set (mdn-gru
+    0.54, target 0.55; bench/BENCHMARKS.md). The privacy gate judges every run."""
 
     name = "mdn-gru-levels"
     reads_levels = True

@@ -6,8 +6,8 @@ and 10,000 paths of 252 days sample in under 30 seconds on CPU.
 
 For each dataset, generator, profile and seed, in a fresh process (so peak memory is its own): fit
 on the training blocks, then sample `--paths` paths of `--days` days the way the record does (start
-days, and start levels for a generator that reads them), timing each. Prints a table and writes
-the `finance-cost` section of bench/BENCHMARKS.md. The record (bench/finance_record.py) times the
+days, and the start levels and history a generator that reads them), timing each. Prints a table
+and writes the `finance-cost` section of bench/BENCHMARKS.md. The record (bench/finance_record.py) times the
 same sampling beside its scores; this script measures cost alone, in minutes rather than hours.
 """
 from __future__ import annotations

@@ -39,9 +39,10 @@ def test_a_model_that_reads_history_continues_the_days_before_each_start_day(tra
 
     class Recording:  # records what it is asked for and draws nothing
         reads_history = True
+        level_features_ = codec.level_features  # as a model that also reads levels
 
-        def sample(self, n, *, seed, length, context, context_days):
-            self.context, self.context_days = context, context_days
+        def sample(self, n, *, seed, length, context, context_days, start_levels):
+            self.context, self.context_days, self.start_levels = context, context_days, start_levels
             return np.zeros((n, length, n_features), np.float32)
 
     model = Recording()
@@ -49,11 +50,15 @@ def test_a_model_that_reads_history_continues_the_days_before_each_start_day(tra
     # The same start days as a model that reads no history, so `decode` and every generator agree.
     assert starts.index.equals(start_days(train, codec, 300, seed=4).index)
     plain = days(train)
-    for context, n_days, day in zip(model.context, model.context_days, starts.index):
+    assert "VIX" in codec.mean_reverting
+    for context, n_days, start, day in zip(model.context, model.context_days, model.start_levels, starts.index):
         at = plain.index.get_loc(day)
         if n_days:  # the history's last day is the start day itself
             closes = np.log(plain["SP500_Close"].to_numpy()[at - n_days : at + 1])
             np.testing.assert_allclose(context[-n_days:, 0], np.diff(closes), rtol=1e-6)
+        # the level starts where the history does, and the history brings it to the start day
+        reached = start + context[:, list(codec.level_features)].sum(0)
+        np.testing.assert_allclose(reached, codec.levels(plain.iloc[[at]])[0], rtol=1e-5)
     assert (model.context_days == PRIME_DAYS).mean() > 0.5 and (model.context_days < PRIME_DAYS).any()
 
 

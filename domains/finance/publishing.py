@@ -9,7 +9,7 @@ import pandas as pd
 from catalog.card import render_card
 from domains.base import Split
 from domains.finance.evaluation import fit_codec, metric_windows, return_indices
-from domains.finance.regimes import PRIME_DAYS
+from domains.finance.priming import PRIME_DAYS
 from domains.finance.stylized_facts import pooled_corr
 from validation.report import Report
 
@@ -26,7 +26,9 @@ def write(published: pd.DataFrame, synthetic: np.ndarray, split: Split, report: 
         f"- `{DATA_FILE}`: {n_seq} synthetic paths of {length} trading days ({len(published)} rows). "
         "Columns: `sequence_id`, `step` (1..length), the source's own columns in their own units, and "
         "`logret_<column>` = log(close_t / close_(t-1)) for every price series; at step 1 the return is "
-        "relative to the path's (unpublished) starting level, which is a real training day's level.\n"
+        "relative to the path's (unpublished) starting level, which is a real training day's level; "
+        f"a generator that reads history first continued up to {PRIME_DAYS} real days leading to that day, "
+        "which are not published either.\n"
         "- `plots/`: real vs synthetic return distributions, ACF of |r|, sample paths.\n"
         "- `manifest.json`: sha256 and size of every file, schema, metrics, provenance.\n\n"
         "Load with `synthpipe.load(\"" + context["dataset"] + "\")` or `pandas.read_parquet`."

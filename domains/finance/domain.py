@@ -13,11 +13,11 @@ from domains.finance import publishing
 from domains.finance.codec import PriceCodec, level_inputs
 from domains.finance.evaluation import evaluate, fit_codec
 from domains.finance.expectations import input_suite
-from domains.finance.priming import recent_history
+from domains.finance.priming import recent_history, stated_days
 from domains.finance.profiles import PROFILES, FinanceProfile
 from domains.finance.regimes import Regime, RegimeSpec, comparison, history, regime_split, sample_regime
 from domains.finance.sources import ARCH_SERIES, load_source, parse_arch_series
-from domains.finance.windows import days, per_block, split_blocked, window_starts, windows_of
+from domains.finance.windows import days, split_blocked, window_starts, windows_of
 from generators.base import LevelledSequences
 from synthpipe.errors import InputDataError
 from validation.expectations import describe_failures, run_suite
@@ -146,7 +146,7 @@ def start_days(train: pd.DataFrame, codec: PriceCodec, n: int, seed: int) -> pd.
     """The real training day each of `n` paths starts from (drawn at random with `seed`): realistic
     price levels and cross-asset ratios, while every step after it is synthetic. Each row carries
     the codec's state that day (the volumes' running averages over its block so far)."""
-    return per_block(train, codec.with_state).iloc[start_positions(train, n, seed)]
+    return stated_days(train, codec).iloc[start_positions(train, n, seed)]
 
 
 def draw_paths(model, train: pd.DataFrame, codec: PriceCodec, n: int, length: int | None, seed: int
@@ -155,7 +155,7 @@ def draw_paths(model, train: pd.DataFrame, codec: PriceCodec, n: int, length: in
     model that reads levels starts where they stand, and one that reads history continues the
     days of its block that led to its start day (`domains/finance/priming.py`)."""
     positions = start_positions(train, n, seed)
-    starts = per_block(train, codec.with_state).iloc[positions]
+    starts = stated_days(train, codec).iloc[positions]
     if not getattr(model, "reads_history", False):
         return model.sample(n, seed=seed, length=length, **level_inputs(model, codec, starts)), starts
     history = recent_history(train, codec, positions)

@@ -6,6 +6,7 @@ draws continues the volatility and trend of that day, not those of an average on
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -32,17 +33,38 @@ def block_positions(train: pd.DataFrame) -> np.ndarray:
     return per_block(train, lambda block: pd.Series(np.arange(len(block)), index=block.index)).to_numpy()
 
 
+def stated_days(train: pd.DataFrame, codec: PriceCodec) -> pd.DataFrame:
+    """Each training day with the codec's state that day (the volumes' running averages over its
+    block so far): what a path that starts on that day continues from."""
+    return per_block(train, codec.with_state)
+
+
+@dataclass(frozen=True)
+class EncodedHistory:
+    """The training days encoded once, block by block, to cut many paths' histories from."""
+
+    by_day: np.ndarray  # (days, F): the features of each day (zeros on a block's first day)
+    within: np.ndarray  # (days,): how many earlier days of its block each day has
+
+    @classmethod
+    def of(cls, train: pd.DataFrame, codec: PriceCodec) -> "EncodedHistory":
+        return cls(per_block(train, lambda block: features_by_day(block, codec)).to_numpy(), block_positions(train))
+
+    def leading_to(self, positions: np.ndarray, prime: int = PRIME_DAYS) -> History:
+        """Up to `prime` days of its block that lead to each training day at `positions`
+        (positions in the training days, in order). History never crosses a block's start: the
+        day before lies months away."""
+        positions = np.asarray(positions, dtype=int)
+        own = np.minimum(self.within[positions], prime)
+        context = np.zeros((len(positions), prime, self.by_day.shape[1]), dtype=np.float32)
+        for row, (p, d) in enumerate(zip(positions, own)):
+            context[row, prime - d :] = self.by_day[p - d + 1 : p + 1]
+        return History(context, own, positions - own)
+
+
 def recent_history(train: pd.DataFrame, codec: PriceCodec, positions: np.ndarray, prime: int = PRIME_DAYS) -> History:
-    """Up to `prime` encoded days of its block that lead to each training day at `positions`
-    (positions in the training days, in order). History never crosses a block's start: the day
-    before lies months away."""
-    positions = np.asarray(positions, dtype=int)
-    by_day = per_block(train, lambda block: features_by_day(block, codec)).to_numpy()
-    own = np.minimum(block_positions(train)[positions], prime)
-    context = np.zeros((len(positions), prime, by_day.shape[1]), dtype=np.float32)
-    for row, (p, d) in enumerate(zip(positions, own)):
-        context[row, prime - d :] = by_day[p - d + 1 : p + 1]
-    return History(context, own, positions - own)
+    """`EncodedHistory.leading_to` for one set of paths."""
+    return EncodedHistory.of(train, codec).leading_to(positions, prime)
 
 
 def features_by_day(block: pd.DataFrame, codec: PriceCodec) -> pd.DataFrame:

@@ -23,8 +23,8 @@ import pandas as pd
 
 from domains.base import Split, require
 from domains.finance.codec import PriceCodec, level_inputs
-from domains.finance.priming import PRIME_DAYS, recent_history
-from domains.finance.windows import SEGMENT, days, per_block
+from domains.finance.priming import PRIME_DAYS, EncodedHistory, stated_days
+from domains.finance.windows import SEGMENT, days
 from synthpipe.errors import InputDataError
 
 KINDS = ("high-vol", "calm", "drawdown")
@@ -187,9 +187,10 @@ def sample_regime(model, regime: Regime, split: Split, codec: PriceCodec, n: int
     train = days(split.train)
     starts = regime_starts(split, regime, length)
     candidates = anchors(split.train, starts, PRIME_DAYS)
-    stated = per_block(split.train, codec.with_state)  # the codec's state each day, in its block
+    stated = stated_days(split.train, codec)
     rng = np.random.default_rng(seed)
     primes = getattr(model, "reads_history", False)
+    encoded = EncodedHistory.of(split.train, codec) if primes else None  # once, for every batch
     kept, kept_starts, values, drawn, got = [], [], [], 0, 0
     limit = MAX_DRAW_FACTOR * n
     while got < n:
@@ -199,7 +200,7 @@ def sample_regime(model, regime: Regime, split: Split, codec: PriceCodec, n: int
         batch = int(min(limit - drawn, max(64, 2 * (n - got))))
         picks = candidates[rng.integers(0, len(candidates), batch)]
         # a primed path's levels start before its history, and the history brings them to its start day
-        primed = recent_history(split.train, codec, picks) if primes else None
+        primed = encoded.leading_to(picks, PRIME_DAYS) if primes else None
         levels = level_inputs(model, codec, train.iloc[primed.before if primes else picks])
         draw_seed = int(rng.integers(2**31))
         paths = model.sample(batch, seed=draw_seed, length=length, **levels,

@@ -13,7 +13,7 @@ from domains.finance import publishing
 from domains.finance.codec import PriceCodec, level_inputs
 from domains.finance.evaluation import evaluate, fit_codec
 from domains.finance.expectations import input_suite
-from domains.finance.priming import recent_history, stated_days
+from domains.finance.priming import days_after, recent_history, stated_days
 from domains.finance.profiles import PROFILES, FinanceProfile
 from domains.finance.regimes import Regime, RegimeSpec, comparison, history, regime_split, sample_regime
 from domains.finance.sources import ARCH_SERIES, load_source, parse_arch_series
@@ -79,7 +79,7 @@ class FinanceDomain(Domain):
 
     def decode(self, synthetic: np.ndarray, train: pd.DataFrame, seed: int) -> pd.DataFrame:
         codec = fit_codec(train)
-        return codec.decode(synthetic, start_days(train, codec, len(synthetic), seed))
+        return codec.decode(synthetic, start_days(train, codec, len(synthetic), seed, synthetic.shape[1]))
 
     def parse_regime(self, text: str) -> RegimeSpec:
         return RegimeSpec.parse(text)
@@ -137,16 +137,32 @@ class FinanceDomain(Domain):
         return pd.read_parquet(folder / publishing.DATA_FILE)
 
 
-def start_positions(train: pd.DataFrame, n: int, seed: int) -> np.ndarray:
-    """The position in the training days each of `n` paths starts from, drawn at random with `seed`."""
-    return np.random.default_rng(seed).integers(0, len(train), n)
+def start_positions(train: pd.DataFrame, n: int, seed: int, length: int | None = None) -> np.ndarray:
+    """The position in the training days each of `n` paths starts from, drawn at random with `seed`.
+
+    A path of `length` steps starts on a day that a real stretch of `length` training days
+    leaves from (the days `window_starts` gives, which training windows leave from too): short
+    paths then begin where the real windows they stand in for begin, not in a block's last days,
+    from which no real window of that length runs. Paths longer than every block, or of no
+    stated length, start on any training day."""
+    candidates = leaving_days(train, length) if length else np.zeros(0, dtype=int)
+    if not len(candidates):
+        candidates = np.arange(len(train))
+    return candidates[np.random.default_rng(seed).integers(0, len(candidates), n)]
 
 
-def start_days(train: pd.DataFrame, codec: PriceCodec, n: int, seed: int) -> pd.DataFrame:
-    """The real training day each of `n` paths starts from (drawn at random with `seed`): realistic
-    price levels and cross-asset ratios, while every step after it is synthetic. Each row carries
-    the codec's state that day (the volumes' running averages over its block so far)."""
-    return stated_days(train, codec).iloc[start_positions(train, n, seed)]
+def leaving_days(train: pd.DataFrame, length: int) -> np.ndarray:
+    """Positions of the training days with at least `length` more days of their block after them."""
+    return np.flatnonzero(days_after(train) >= length)
+
+
+def start_days(train: pd.DataFrame, codec: PriceCodec, n: int, seed: int, length: int | None = None
+               ) -> pd.DataFrame:
+    """The real training day each of `n` paths of `length` steps starts from (drawn at random with
+    `seed`, as `start_positions` says): realistic price levels and cross-asset ratios, while every
+    step after it is synthetic. Each row carries the codec's state that day (the volumes' running
+    averages over its block so far)."""
+    return stated_days(train, codec).iloc[start_positions(train, n, seed, length)]
 
 
 def draw_paths(model, train: pd.DataFrame, codec: PriceCodec, n: int, length: int | None, seed: int
@@ -154,7 +170,7 @@ def draw_paths(model, train: pd.DataFrame, codec: PriceCodec, n: int, length: in
     """`n` encoded paths and the real day each starts from. The start days are drawn first, so a
     model that reads levels starts where they stand, and one that reads history continues the
     days of its block that led to its start day (`domains/finance/priming.py`)."""
-    positions = start_positions(train, n, seed)
+    positions = start_positions(train, n, seed, length)
     starts = stated_days(train, codec).iloc[positions]
     if not getattr(model, "reads_history", False):
         return model.sample(n, seed=seed, length=length, **level_inputs(model, codec, starts)), starts

@@ -33,6 +33,11 @@ def block_positions(train: pd.DataFrame) -> np.ndarray:
     return per_block(train, lambda block: pd.Series(np.arange(len(block)), index=block.index)).to_numpy()
 
 
+def days_after(train: pd.DataFrame) -> np.ndarray:
+    """How many later days of its own block each training day has."""
+    return per_block(train, lambda block: pd.Series(np.arange(len(block))[::-1], index=block.index)).to_numpy()
+
+
 def stated_days(train: pd.DataFrame, codec: PriceCodec) -> pd.DataFrame:
     """Each training day with the codec's state that day (the volumes' running averages over its
     block so far): what a path that starts on that day continues from."""

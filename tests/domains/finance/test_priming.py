@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 
 from domains import get_domain
-from domains.finance.domain import draw_paths, start_days
+from domains.finance.domain import draw_paths, start_days, start_positions
 from domains.finance.evaluation import fit_codec
-from domains.finance.priming import PRIME_DAYS, block_positions, recent_history
+from domains.finance.priming import PRIME_DAYS, block_positions, days_after, recent_history
 from domains.finance.windows import days, segments, windows_of
 
 finance = get_domain("finance")
@@ -31,6 +31,21 @@ def test_history_is_the_blocks_own_days_up_to_the_start_day_and_never_crosses_a_
     np.testing.assert_allclose(history.context[4, -1:], codec.encode(blocks[1])[:1], rtol=1e-6)
     assert not history.context[0].any() and not history.context[3].any() and not history.context[4, :-1].any()
     np.testing.assert_array_equal(block_positions(train)[[0, first - 1, first]], [0, first - 1, 0])
+    np.testing.assert_array_equal(days_after(train)[[0, first - 1, first]], [first - 1, 0, len(blocks[1]) - 1])
+
+
+def test_a_short_path_starts_where_a_real_window_of_its_length_leaves_from(train):
+    left = days_after(train)
+    blocks = [len(part) for part in segments(train)]
+    for length in (24, 63):
+        positions = start_positions(train, 20_000, seed=0, length=length)
+        assert (left[positions] >= length).all()  # never in a block's last `length` days
+        assert len(np.unique(positions)) == sum(max(b - length, 0) for b in blocks)  # and every such day
+    # Longer than every block: any training day, drawn as paths of no stated length are.
+    longest = max(blocks)
+    anywhere = start_positions(train, 5000, seed=0, length=longest)
+    np.testing.assert_array_equal(anywhere, start_positions(train, 5000, seed=0))
+    np.testing.assert_array_equal(anywhere, np.random.default_rng(0).integers(0, len(train), 5000))
 
 
 def test_a_model_that_reads_history_continues_the_days_before_each_start_day(train):
@@ -48,7 +63,7 @@ def test_a_model_that_reads_history_continues_the_days_before_each_start_day(tra
     model = Recording()
     _, starts = draw_paths(model, train, codec, 300, 10, seed=4)
     # The same start days as a model that reads no history, so `decode` and every generator agree.
-    assert starts.index.equals(start_days(train, codec, 300, seed=4).index)
+    assert starts.index.equals(start_days(train, codec, 300, seed=4, length=10).index)
     plain = days(train)
     assert "VIX" in codec.mean_reverting
     for context, n_days, start, day in zip(model.context, model.context_days, model.start_levels, starts.index):

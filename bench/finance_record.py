@@ -139,10 +139,10 @@ def row_key(row: dict) -> tuple:
 
 def rescore(args) -> None:
     """`--rescore`: measure the TimeGAN scores of stored rows again. Each row's model is fitted
-    again with its seed (on the CPU, the same model) and only its 24-day windows are drawn and
-    scored; its long paths, privacy and cost stay as they were run, so use it only after a change
-    that leaves those alone. Each new score is written back under a lock on the rows file, so
-    runs over different configurations may share it."""
+    again with its seed and only its 24-day windows are drawn and scored; its long paths, privacy
+    and cost stay as they were run, so use it only after a change that leaves those alone. Each
+    new score is written back under a lock on the rows file, so runs over different
+    configurations may share it."""
     import fcntl
 
     todo = [r for r in read_rows(Path(args.rows)) if r["dataset"] in args.datasets and r["config"] in args.configs

@@ -158,7 +158,7 @@ def rescore(args) -> None:
         timegan = json.loads(out.stdout.strip().splitlines()[-1])["timegan"]
         with open(args.rows, "r+") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
-            rows = [json.loads(line) for line in handle.read().splitlines() if line.strip()]
+            rows = parse_rows(handle.read())
             for stored in rows:
                 if row_key(stored) == row_key(row):
                     stored.update(timegan=timegan, rescored=command_line(__file__))
@@ -168,7 +168,12 @@ def rescore(args) -> None:
 
 
 def read_rows(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return parse_rows(path.read_text())
+
+
+def parse_rows(text: str) -> list[dict]:
+    """The rows of a rows file's text: one JSON object per non-blank line."""
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def spread(values: list[float], digits: int = 3) -> str:

@@ -30,12 +30,17 @@ class History(NamedTuple):
 
 def block_positions(train: pd.DataFrame) -> np.ndarray:
     """How many earlier days of its own block each training day has."""
-    return per_block(train, lambda block: pd.Series(np.arange(len(block)), index=block.index)).to_numpy()
+    return _counted_in_block(train, np.arange)
 
 
 def days_after(train: pd.DataFrame) -> np.ndarray:
     """How many later days of its own block each training day has."""
-    return per_block(train, lambda block: pd.Series(np.arange(len(block))[::-1], index=block.index)).to_numpy()
+    return _counted_in_block(train, lambda size: np.arange(size)[::-1])
+
+
+def _counted_in_block(train: pd.DataFrame, count) -> np.ndarray:
+    """`count(block size)` laid over each block's days, in the training days' order."""
+    return per_block(train, lambda block: pd.Series(count(len(block)), index=block.index)).to_numpy()
 
 
 def stated_days(train: pd.DataFrame, codec: PriceCodec) -> pd.DataFrame:

@@ -43,6 +43,8 @@ CONFIGS = {
     "mdn-gru-full": ("mdn-gru", "full", {}, None),
     "mdn-gru-mapped-quick": ("mdn-gru", "quick", {"match_marginals": True}, None),
     "mdn-gru-mapped-full": ("mdn-gru", "full", {"match_marginals": True}, None),
+    "mdn-gru-student-t-quick": ("mdn-gru", "quick", {"tails": "student-t"}, None),
+    "mdn-gru-student-t-full": ("mdn-gru", "full", {"tails": "student-t"}, None),
     "mdn-gru-levels-quick": ("mdn-gru-levels", "quick", {}, None),
     "mdn-gru-levels-full": ("mdn-gru-levels", "full", {}, None),
     "par": ("par", "quick", {"epochs": 128}, 300),  # SDV's defaults; it samples row by row in Python
@@ -55,7 +57,9 @@ FACTS = ("emd_1d", "emd_20d", "acf_r", "acf_abs_r", "acf_r2", "leverage", "tail_
 
 
 def one(dataset: str, config: str, seed: int, long_paths: int, long_length: int, cost_paths: int,
-        fold: int | None = None, timegan_only: bool = False) -> dict:
+        fold: int | None = None, only: str | None = None) -> dict:
+    """One row: every figure, or with `only` just the TimeGAN scores (`"timegan"`) or just what
+    is measured on the long paths (`"paths"`: their stylized facts and privacy)."""
     import torch
 
     import generators
@@ -78,13 +82,15 @@ def one(dataset: str, config: str, seed: int, long_paths: int, long_length: int,
     model.fit(train)
     fit_s = time.perf_counter() - start
 
-    n_windows = sum(max(len(part) - profile.window + 1, 0) for part in segments(split.train))
-    n_windows = min(n_windows, cap or n_windows)
-    _, windows = finance.sample(model, split, {"n": n_windows, "length": profile.window}, seed)
-    scores = timegan_scores(split, windows, profile.window, seed)
-    if timegan_only:
-        return {"timegan": scores}
+    if only != "paths":
+        n_windows = sum(max(len(part) - profile.window + 1, 0) for part in segments(split.train))
+        n_windows = min(n_windows, cap or n_windows)
+        _, windows = finance.sample(model, split, {"n": n_windows, "length": profile.window}, seed)
+        scores = timegan_scores(split, windows, profile.window, seed)
+        if only == "timegan":
+            return {"timegan": scores}
 
+    # The long paths are the first of the paths the cost is timed on, so they are drawn the same way.
     n_cost = min(cost_paths, cap or cost_paths)
     start = time.perf_counter()
     paths = draw_paths(model, split.train, codec, n_cost, 252, seed + 1)[0]
@@ -92,12 +98,15 @@ def one(dataset: str, config: str, seed: int, long_paths: int, long_length: int,
     n_long = min(long_paths, cap or long_paths)
     long = paths[:n_long] if long_length == 252 else draw_paths(model, split.train, codec, n_long, long_length,
                                                                 seed + 2)[0]
+    measured = {"long": long_path_scores(long, days(data), codec),
+                "privacy": privacy_scores(split, long, codec, profile.window, seed)}
+    if only == "paths":
+        return measured
     return {
         "dataset": dataset, "config": config, "seed": seed, **({"fold": fold} if fold is not None else {}),
         "params": params, "train_windows": list(train.shape),
         "fit_s": fit_s, "sample_s": sample_s, "sampled": n_cost, "timegan": scores,
-        "long": long_path_scores(long, days(data), codec), "long_paths": [n_long, long_length],
-        "privacy": privacy_scores(split, long, codec, profile.window, seed),
+        **measured, "long_paths": [n_long, long_length],
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "torch_threads": torch.get_num_threads(),
     }
@@ -137,31 +146,44 @@ def row_key(row: dict) -> tuple:
     return row["dataset"], row["config"], row["seed"], row.get("fold")
 
 
+RESCORED = {"timegan": ("rescored", "TimeGAN scores measured again"),
+            "paths": ("rescored_paths", "long-path facts and privacy measured again")}
+
+
 def rescore(args) -> None:
-    """`--rescore`: measure the TimeGAN scores of stored rows again. Each row's model is fitted
-    again with its seed and only its 24-day windows are drawn and scored; its long paths, privacy
-    and cost stay as they were run, so use it only after a change that leaves those alone. Each
-    new score is written back under a lock on the rows file, so runs over different
-    configurations may share it."""
+    """`--rescore [timegan|paths]`: measure some figures of stored rows again. Each row's model is
+    fitted again with its seed; then only its 24-day windows are drawn and given the TimeGAN
+    scores (`timegan`), or only its long paths are drawn, as many as the row drew, and given
+    their stylized facts and privacy (`paths`). Its other figures stay as they were run, so use
+    it only after a change that leaves those alone. Each new figure is written back under a lock
+    on the rows file, so runs over different configurations may share it."""
     import fcntl
 
+    key, _ = RESCORED[args.rescore]
     todo = [r for r in read_rows(Path(args.rows)) if r["dataset"] in args.datasets and r["config"] in args.configs
             and ("fold" in r) == args.rotate_holdout]
     for row in todo:
         fold = ["--fold", str(row["fold"])] if "fold" in row else []
+        sizes = ["--long-paths", str(row["long_paths"][0]), "--long-length", str(row["long_paths"][1]),
+                 "--cost-paths", str(row["sampled"])]
         print(f"rescoring {row['config']} on {row['dataset']}, seed {row['seed']} ...", file=sys.stderr, flush=True)
         out = subprocess.run([sys.executable, __file__, "--one", row["dataset"], row["config"], "--seed",
-                              str(row["seed"]), "--timegan-only", *fold], capture_output=True, text=True)
+                              str(row["seed"]), "--only", args.rescore, *sizes, *fold], capture_output=True, text=True)
         if out.returncode != 0:
             print(out.stderr[-3000:], file=sys.stderr)
             continue
-        timegan = json.loads(out.stdout.strip().splitlines()[-1])["timegan"]
+        measured = json.loads(out.stdout.strip().splitlines()[-1])
+        if "long" in measured and measured["long"] != row["long"]:
+            # The long-path facts depend on nothing the privacy measures changed: a difference
+            # means the model did not fit or sample the same as when the row was run.
+            print(f"  its long-path facts differ from the stored ones: {row['long']} -> {measured['long']}",
+                  file=sys.stderr)
         with open(args.rows, "r+") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             rows = parse_rows(handle.read())
             for stored in rows:
                 if row_key(stored) == row_key(row):
-                    stored.update(timegan=timegan, rescored=command_line(__file__))
+                    stored.update(measured, **{key: command_line(__file__)})
             handle.seek(0)
             handle.write("".join(json.dumps(r) + "\n" for r in rows))
             handle.truncate()
@@ -263,18 +285,23 @@ def tables(rows: list[dict], references: dict[str, dict[str, list[float]]] | Non
                    "share of stretches that repeat 24 training days exactly). The reference row scores real "
                    "windows instead: as many training blocks as the holdout has, set aside in turn and compared "
                    "with the other training blocks and the holdout (domains/finance/record.py, "
-                   "`real_privacy_reference`); its spread is the attacks' own noise on this split. Two yardsticks "
+                   "`real_privacy_reference`); its spread is the attacks' own noise on this split. Four yardsticks "
                    "follow (`privacy_yardsticks`): real training days drawn in random order, what a generator that "
-                   "reproduced the joint distribution of a training day's features exactly would score; and the "
-                   "average training day repeated, which tells nothing about any record, so what the attacks give "
-                   "it they read into how typical a window is, not into what it discloses.\n")
+                   "reproduced the joint distribution of a training day's features exactly would score; the same "
+                   "days with each path drawing all its days from one volatility quintile, so volatility clusters "
+                   "but no stretch of history is copied (what it adds to the first is what clustering alone "
+                   "costs); the average training day repeated, which tells nothing about any record, so what the "
+                   "attacks give it they read into how typical a window is, not into what it discloses; and every "
+                   "training window published as it is.\n")
         out.append("| generator | closer-to-train | membership AUC | memorized | copied |\n|---|---:|---:|---:|---:|")
         if references and dataset in references:
             ref = references[dataset]
             out.append(f"| real, unseen training blocks (reference, {len(ref['closer_to_train'])} draws) | "
                        f"{spread(ref['closer_to_train'])} | {spread(ref['membership_auc'])} | — | — |")
             for name, text in (("shuffled", "real training days in random order"),
-                               ("average", "the average training day, every day")):
+                               ("clustered", "real training days in random order, one volatility quintile a path"),
+                               ("average", "the average training day, every day"),
+                               ("published", "the training windows themselves")):
                 closer, mia = ref[f"{name}_closer_to_train"], ref[f"{name}_membership_auc"]
                 out.append(f"| {text} (yardstick, {len(closer)} draws) | {spread(closer)} | {spread(mia)} | — | — |")
         for config, g in configs:
@@ -301,16 +328,17 @@ def main() -> None:
     parser.add_argument("--rotate-holdout", action="store_true",
                         help="seed s holds out fold s mod k of the blocked split (k = 5): over k seeds every "
                              "block is held out once, a blocked k-fold cross-validation; tabulated apart")
-    parser.add_argument("--rescore", action="store_true",
-                        help="measure the TimeGAN scores of the stored rows of --datasets and --configs again "
-                             "(with --rotate-holdout, of the rotating rows), keeping their other figures")
-    parser.add_argument("--timegan-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--rescore", nargs="?", const="timegan", choices=list(RESCORED),
+                        help="measure the TimeGAN scores (timegan, the default) or the long-path facts and "
+                             "privacy (paths) of the stored rows of --datasets and --configs again (with "
+                             "--rotate-holdout, of the rotating rows), keeping their other figures")
+    parser.add_argument("--only", choices=list(RESCORED), help=argparse.SUPPRESS)
     parser.add_argument("--one", nargs=2, metavar=("DATASET", "CONFIG"), help=argparse.SUPPRESS)
     parser.add_argument("--fold", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(one(*args.one, args.seed, args.long_paths, args.long_length, args.cost_paths, args.fold,
-                             args.timegan_only)))
+                             args.only)))
         return
     if not (args.from_rows or args.append or args.rescore):
         Path(args.rows).unlink(missing_ok=True)
@@ -324,8 +352,8 @@ def main() -> None:
     # A row may carry a note on how it ran (e.g. that another job shared the cores).
     runs = "\n".join(f"- `{run}`" + (f" ({note})" if note else "")
                       for run, note in dict.fromkeys((r.get("run", "not recorded"), r.get("run_note")) for r in rows))
-    rescores = "".join(f"- `{run}` (TimeGAN scores measured again)\n"
-                       for run in dict.fromkeys(r["rescored"] for r in rows if "rescored" in r))
+    rescores = "".join(f"- `{run}` ({what})\n" for key, what in RESCORED.values()
+                       for run in dict.fromkeys(r[key] for r in rows if key in r))
     write_section("finance-record", f"""## The finance record: TimeGAN protocol, long paths, privacy, cost
 
 Produced on {os.cpu_count()} CPU cores ({platform.machine()}) by these runs, each row of

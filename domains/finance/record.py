@@ -251,27 +251,52 @@ def real_privacy_reference(split: Split, codec: PriceCodec, window: int, seed: i
     return scores
 
 
+VOLATILITY_CLASSES = 5  # quintiles of trailing volatility for the `clustered` yardstick
+VOLATILITY_DAYS = 20  # trailing days of that volatility
+
+
+def volatility_classes(blocks: list[np.ndarray], classes: int = VOLATILITY_CLASSES,
+                       trailing: int = VOLATILITY_DAYS) -> np.ndarray:
+    """The volatility class (0 = calmest) of every day of the encoded `blocks`, in order: the
+    quantile bin of its first feature's (the first asset's close log return) standard deviation
+    over the trailing `trailing` days of its block (fewer at a block's start)."""
+    volatility = np.concatenate([pd.Series(block[:, 0]).rolling(trailing, min_periods=2).std().bfill().to_numpy()
+                                 for block in blocks])
+    return np.digitize(volatility, np.quantile(volatility, np.linspace(0, 1, classes + 1)[1:-1]))
+
+
 def privacy_yardsticks(split: Split, codec: PriceCodec, window: int, seed: int, rounds: int = 20,
                        n_paths: int = 400, length: int = 252) -> dict[str, list[float]]:
-    """The closer-to-train share and membership AUC of two outputs whose privacy is known, to read
-    a generator's scores against:
+    """The closer-to-train share and membership AUC of four outputs whose privacy is known, to
+    read a generator's scores against:
 
     * `shuffled`: real training days in random order (paths of days drawn at random, with
       replacement). Each day is a training record's own, but no stretch of history is: what a
       generator that reproduced the joint distribution of a training day's features exactly would
       score, with no volatility clustering or other order in time.
+    * `clustered`: the same days, but each path draws all its days from one volatility class
+      (`volatility_classes`): volatility clusters as strongly as it can, and still no stretch of
+      history is anyone's. What it scores beyond `shuffled` is what clustering alone costs.
     * `average`: the training days' average day, every day. It tells nothing about any record,
       and what the attacks make of it is what they read into typicality alone (a calm window is
       nearest whichever side holds the calmest windows).
+    * `published`: every training window itself, what publishing the training data would score.
     """
-    train_days = np.concatenate([codec.encode_changes(part) for part in segments(split.train)])
+    blocks = [codec.encode_changes(part) for part in segments(split.train)]
+    train_days = np.concatenate(blocks)
     average = np.broadcast_to(train_days.mean(0), (1, length, train_days.shape[1]))
-    rng = np.random.default_rng(seed)
-    scores: dict[str, list[float]] = {f"{name}_{key}": [] for name in ("shuffled", "average")
+    published = windows_of(split.train, codec.encode_changes, window)[0]
+    classes = volatility_classes(blocks)
+    pools = [np.flatnonzero(classes == c) for c in np.unique(classes)]
+    rng, clustering = np.random.default_rng(seed), np.random.default_rng([seed, 1])
+    names = ("shuffled", "clustered", "average", "published")
+    scores: dict[str, list[float]] = {f"{name}_{key}": [] for name in names
                                       for key in ("closer_to_train", "membership_auc")}
     for round_ in range(rounds):  # the attacks subsample both real sides afresh in every round
         shuffled = train_days[rng.integers(0, len(train_days), (n_paths, length))]
-        for name, paths in (("shuffled", shuffled), ("average", average)):
+        clustered = train_days[np.stack([clustering.choice(pools[c], length)
+                                         for c in clustering.integers(0, len(pools), n_paths)])]
+        for name, paths in zip(names, (shuffled, clustered, average, published)):
             windows = privacy_windows(split, paths, codec, window, seed + round_, PRIVACY_MAX_WINDOWS)
             closer, mia = distance_attacks(windows, seed + round_)
             scores[f"{name}_closer_to_train"].append(closer)

@@ -34,6 +34,15 @@ def test_independent_samples_look_private(data):
     assert 0.4 < membership_auc(fresh, train, holdout, seed=0) < 0.6
 
 
+def test_the_closer_to_train_share_over_many_draws_is_their_mean_and_steadier():
+    rng = np.random.default_rng(2)
+    train, holdout, synthetic = rng.random((600, 4, 2)), rng.random((150, 4, 2)), rng.random((400, 4, 2))
+    singles = [closer_to_train_share(synthetic, train, holdout, seed=s) for s in range(40)]
+    averaged = [closer_to_train_share(synthetic, train, holdout, seed=s, draws=20, max_cells=5000) for s in range(5)]
+    assert np.std(averaged) < 0.5 * np.std(singles)
+    assert abs(np.mean(averaged) - np.mean(singles)) < 0.02
+
+
 def test_discriminative_score_tells_apart_only_what_differs(data):
     real, other = data
     assert discriminative_score(real, other, seed=0, steps=150) < 0.15

@@ -5,11 +5,11 @@ import pytest
 
 from domains import get_domain
 from synthpipe.errors import InputDataError
-from domains.finance.evaluation import fit_codec
+from domains.finance.evaluation import ATTACK_DRAWS, fit_codec
 from domains.base import Split
 from domains.finance.record import (hill_tail_index, level_windows, long_path_distances, privacy_scores,
                                     privacy_yardsticks, real_privacy_reference, restarted_windows,
-                                    synthetic_level_windows)
+                                    synthetic_level_windows, volatility_classes)
 from domains.finance.windows import days, segments, windows_of
 from validation.privacy import nearest_neighbours
 
@@ -110,26 +110,41 @@ def test_real_privacy_reference_sets_real_blocks_aside_and_scores_them_like_synt
         real_privacy_reference(unblocked, codec, profile.window, seed=0)
 
 
-def test_privacy_yardsticks_score_training_days_in_random_order_and_the_average_day(market_frame,
-                                                                                   attacked_windows):
-    """The shuffled yardstick is made of training days only, the average one of a single window
-    repeated, so all its windows fall on the same side: the average's share is 0, 1/2 or 1."""
+def test_privacy_yardsticks_score_training_days_shuffled_clustered_the_average_day_and_the_training_windows(
+        market_frame, attacked_windows):
+    """The shuffled and clustered yardsticks are made of training days only (the clustered one's
+    paths each within one volatility class), the average one of a single window repeated, so all
+    its windows fall on the same side of each subsample the share draws (0, 1/2 or 1 a draw), and
+    the published one of the training windows themselves."""
     profile = finance.profile("quick")
     split = finance.split(market_frame, profile)
     codec = fit_codec(split.train)
     seen = attacked_windows
     scores = privacy_yardsticks(split, codec, profile.window, seed=0, rounds=3, n_paths=20, length=60)
-    assert all(len(values) == 3 for values in scores.values()) and len(scores) == 4
-    shuffled, average = seen[0::2], seen[1::2]
-    for windows in shuffled:
+    assert all(len(values) == 3 for values in scores.values()) and len(scores) == 8
+    shuffled, clustered, average, published = (seen[i::4] for i in range(4))
+    for windows in shuffled + clustered:
         training_days = windows.train.reshape(-1, windows.train.shape[-1])
         distance, _ = nearest_neighbours(windows.synthetic.reshape(-1, training_days.shape[1]), training_days)
         assert distance.max() < 1e-5  # every day is a training day...
         assert len({w.tobytes() for w in windows.synthetic}) > 1  # ...in an order of its own
     for windows in average:
         assert len({w.tobytes() for w in windows.synthetic}) == 1
-    assert set(scores["average_closer_to_train"]) <= {0.0, 0.5, 1.0}
+    for windows in published:
+        assert np.array_equal(windows.synthetic, windows.train)
+    halves = 2 * ATTACK_DRAWS * np.array(scores["average_closer_to_train"])  # each draw scores 0, 1/2 or 1
+    assert np.allclose(halves, np.round(halves))
+    assert min(scores["published_membership_auc"]) > 0.9  # the membership attack finds the published windows
     assert scores == privacy_yardsticks(split, codec, profile.window, seed=0, rounds=3, n_paths=20, length=60)
+
+
+def test_volatility_classes_sort_days_by_their_trailing_volatility():
+    rng = np.random.default_rng(0)
+    calm, wild = rng.normal(0, 0.005, (100, 2)), rng.normal(0, 0.05, (100, 2))
+    classes = volatility_classes([calm, wild], classes=2, trailing=10)
+    assert classes.shape == (200,) and set(np.unique(classes)) == {0, 1}
+    assert (classes[20:100] == 0).all() and (classes[120:] == 1).all()  # past the first trailing days
+
 
 def test_restarted_windows_keep_each_start_and_move_as_another_block_did():
     rng = np.random.default_rng(0)

@@ -15,7 +15,7 @@ tails). Over five seeds of the finance record (bench/BENCHMARKS.md, `mdn-gru-map
 cut the EMD of daily returns by a quarter to a half (S&P 500: 0.084 to 0.041 with `quick`, 0.060
 to 0.045 with `full`; joint set: 0.098 to 0.049, 0.096 to 0.051) and the joint set's tail-index
 distance to the real history from 0.49-0.54 to 0.11. But with the `quick` profile on the joint set
-it raised the membership AUC from 0.535 to 0.562, past the 0.55 target, and on the S&P 500 with
+it raised the membership AUC from 0.549 to 0.571, past the 0.55 target, and on the S&P 500 with
 `full` it moved the 20-day return EMD (0.101 to 0.139) and the tail index (0.105 to 0.226) away.
 So it is an option, not the default.
 
@@ -390,10 +390,11 @@ class LevelAwareMixtureDensityGRU(MixtureDensityGRU):
     the default data (quick, seeds 0-2) the S&P 500's volatility in high-VIX paths was 15-16 %
     against 19 % real, where mdn-gru gives 11-12 %. It is not the default because knowing where
     the VIX stands lets the model replay what followed such a day in training. With exact levels
-    the gate's membership AUC was 0.63 (seed 0). Blurring the level it learns from by
-    `level_noise` (in units of the levels' spread) brought that to 0.52-0.54 at 0.6, but on the
-    finance record's long paths it is still 0.58 ± 0.04 over five seeds on the joint set (mdn-gru
-    0.54, target 0.55; bench/BENCHMARKS.md). The privacy gate judges every run."""
+    the gate's membership AUC was 0.63 (seed 0, when the attack subsampled its queries).
+    Blurring the level it learns from by `level_noise` (in units of the levels' spread) brought
+    that to 0.52-0.54 at 0.6, but on the finance record's long paths it is still 0.59 ± 0.03 over
+    five seeds on the joint set (mdn-gru 0.55, target 0.55; bench/BENCHMARKS.md). The privacy
+    gate judges every run."""
 
     name = "mdn-gru-levels"
     reads_levels = True

@@ -4,7 +4,10 @@ All compare records by a pairwise distance: Euclidean on flattened records by de
 already scaled), or any other given as `pairwise` (e.g. the average displacement of two tracks):
 * `closer_to_train_share`: for each synthetic record, is its nearest training record closer
   than its nearest holdout record? With equal-sized train and holdout references, a generator
-  that does not memorise lands near 0.5; one that copies lands near 1.0.
+  that does not memorise lands near 0.5. One that copies lands near 1.0 only if the training set
+  is no larger than the holdout: the larger side is subsampled to the smaller one's size, and a
+  copy of a record the subsample leaves out scores like a fresh record (with four times as many
+  training records as holdout ones, publishing the training data scores about 0.6).
 * `membership_auc`: a distance attack — a real record whose nearest synthetic record is close
   is guessed to be a training member; AUC 0.5 means the attacker learns nothing.
 

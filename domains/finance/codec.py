@@ -160,9 +160,10 @@ class PriceCodec:
     # -- the privacy attacks' view -----------------------------------------------------------
     # Relative volume carries the month before the day in it, so a window's relative volumes
     # resemble those of windows from the same stretch of market history more than the daily
-    # changes do: on the joint default data, real unseen training blocks score 0.535 closer-to-
-    # train with it against 0.451 with daily changes. The attacks compare daily changes, so their
-    # figures say what a record (24 days) gives away, not which era the generator learned from.
+    # changes do: on the joint default data, real unseen training blocks scored 0.535 closer-to-
+    # train with it against 0.451 with daily changes (one draw of the attack's subsample each).
+    # The attacks compare daily changes, so their figures say what a record (24 days) gives away,
+    # not which era the generator learned from.
     def encode_changes(self, frame: pd.DataFrame) -> np.ndarray:
         """`encode`, with each volume as its daily log change: the features the privacy attacks compare."""
         features = self.encode(frame)

@@ -58,16 +58,17 @@ FACTS = ("emd_1d", "emd_20d", "acf_r", "acf_abs_r", "acf_r2", "leverage", "tail_
 
 
 def one(dataset: str, config: str, seed: int, long_paths: int, long_length: int, cost_paths: int,
-        fold: int | None = None, only: str | None = None) -> dict:
-    """One row: every figure, or with `only` just the TimeGAN scores (`"timegan"`) or just what
-    is measured on the long paths (`"paths"`: their stylized facts and privacy)."""
+        fold: int | None = None, only: str | None = None, classifier_runs: int = 1) -> dict:
+    """One row: every figure, or with `only` just the TimeGAN scores (`"timegan"`), just the
+    discriminative score over `classifier_runs` runs (`"runs"`) or just what is measured on the
+    long paths (`"paths"`: their stylized facts and privacy)."""
     import torch
 
     import generators
     from domains import get_domain
     from domains.finance.domain import draw_paths
     from domains.finance.evaluation import fit_codec
-    from domains.finance.record import long_path_scores, privacy_scores, timegan_scores
+    from domains.finance.record import discriminative_runs, long_path_scores, privacy_scores, timegan_scores
     from domains.finance.windows import days, segments
 
     name, profile_name, overrides, cap = CONFIGS[config]
@@ -87,6 +88,10 @@ def one(dataset: str, config: str, seed: int, long_paths: int, long_length: int,
         n_windows = sum(max(len(part) - profile.window + 1, 0) for part in segments(split.train))
         n_windows = min(n_windows, cap or n_windows)
         _, windows = finance.sample(model, split, {"n": n_windows, "length": profile.window}, seed)
+        runs = {"timegan_runs": discriminative_runs(split, windows, profile.window, seed, classifier_runs)} \
+            if classifier_runs > 1 else {}
+        if only == "runs":
+            return runs
         scores = timegan_scores(split, windows, profile.window, seed)
         if only == "timegan":
             return {"timegan": scores}
@@ -106,7 +111,7 @@ def one(dataset: str, config: str, seed: int, long_paths: int, long_length: int,
     return {
         "dataset": dataset, "config": config, "seed": seed, **({"fold": fold} if fold is not None else {}),
         "params": params, "train_windows": list(train.shape),
-        "fit_s": fit_s, "sample_s": sample_s, "sampled": n_cost, "timegan": scores,
+        "fit_s": fit_s, "sample_s": sample_s, "sampled": n_cost, "timegan": scores, **runs,
         **measured, "long_paths": [n_long, long_length],
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "torch_threads": torch.get_num_threads(),
@@ -132,7 +137,8 @@ def run_all(args) -> list[dict]:
                       else "") + " ...", file=sys.stderr, flush=True)
                 command = [sys.executable, __file__, "--one", dataset, config, "--seed", str(seed),
                            "--long-paths", str(args.long_paths), "--long-length", str(args.long_length),
-                           "--cost-paths", str(args.cost_paths)] + (["--fold", str(fold)] if fold is not None else [])
+                           "--cost-paths", str(args.cost_paths), "--classifier-runs", str(args.classifier_runs)] \
+                    + (["--fold", str(fold)] if fold is not None else [])
                 out = subprocess.run(command, capture_output=True, text=True)
                 if out.returncode != 0:
                     print(out.stderr[-3000:], file=sys.stderr)
@@ -148,14 +154,16 @@ def row_key(row: dict) -> tuple:
 
 
 RESCORED = {"timegan": ("rescored", "TimeGAN scores measured again"),
+            "runs": ("rescored_runs", "TimeGAN's discriminative score measured over several classifier runs"),
             "paths": ("rescored_paths", "long-path facts and privacy measured again")}
 
 
 def rescore(args) -> None:
-    """`--rescore [timegan|paths]`: measure some figures of stored rows again. Each row's model is
-    fitted again with its seed; then only its 24-day windows are drawn and given the TimeGAN
-    scores (`timegan`), or only its long paths are drawn, as many as the row drew, and given
-    their stylized facts and privacy (`paths`). Its other figures stay as they were run, so use
+    """`--rescore [timegan|runs|paths]`: measure some figures of stored rows again. Each row's
+    model is fitted again with its seed; then only its 24-day windows are drawn and given the
+    TimeGAN scores (`timegan`) or the discriminative score over `--classifier-runs` runs
+    (`runs`), or only its long paths are drawn, as many as the row drew, and given their
+    stylized facts and privacy (`paths`). Its other figures stay as they were run, so use
     it only after a change that leaves those alone. Each new figure is written back under a lock
     on the rows file, so runs over different configurations may share it."""
     import fcntl
@@ -169,7 +177,8 @@ def rescore(args) -> None:
                  "--cost-paths", str(row["sampled"])]
         print(f"rescoring {row['config']} on {row['dataset']}, seed {row['seed']} ...", file=sys.stderr, flush=True)
         out = subprocess.run([sys.executable, __file__, "--one", row["dataset"], row["config"], "--seed",
-                              str(row["seed"]), "--only", args.rescore, *sizes, *fold], capture_output=True, text=True)
+                              str(row["seed"]), "--only", args.rescore, "--classifier-runs", str(args.classifier_runs),
+                              *sizes, *fold], capture_output=True, text=True)
         if out.returncode != 0:
             print(out.stderr[-3000:], file=sys.stderr)
             continue
@@ -273,6 +282,7 @@ def tables(rows: list[dict], references: dict[str, dict[str, list[float]]] | Non
                        f"{spread(t('predictive'), 4)} ({spread(t('predictive_real'), 4)}) | "
                        f"{spread([r['fit_s'] for r in g], 1)} | {spread([r['sample_s'] for r in g], 2)} "
                        f"({g[0]['sampled']}) | {max(r['peak_rss_mb'] for r in g):.0f} |")
+        out.extend(classifier_runs_table(configs))
         out.append("\nLong paths: distance of each stylized fact to the real history (lower is better; "
                    "mean over seeds), and on how many facts the mean beats `garch-t`'s.\n")
         out.append(f"| generator | paths x days | {' | '.join(FACTS)} | closer than garch-t |\n"
@@ -314,7 +324,32 @@ def tables(rows: list[dict], references: dict[str, dict[str, list[float]]] | Non
     return "\n".join(out)
 
 
+def classifier_runs_table(configs: list[tuple[str, list[dict]]]) -> list[str]:
+    """TimeGAN's discriminative score as its code reports it, the mean over several classifier
+    runs, for the configurations whose every row has it; and how far one run strays."""
+    measured = [(c, g) for c, g in configs if all("timegan_runs" in r for r in g)]
+    if not measured:
+        return []
+    out = ["\nThe discriminative score as TimeGAN's code reports it: the mean over classifier runs "
+           "(`--classifier-runs`) on each seed's windows, then mean ± sd over seeds; beside it, the sd of "
+           "one run about its seed's mean (root mean square over seeds), the part of a single-run score that "
+           "is the classifier's own noise. Real holdout in brackets.\n",
+           "| generator | seeds x runs | discriminative, mean of runs (real holdout) | "
+           "sd of one run (real holdout) |\n|---|---:|---:|---:|"]
+    for config, g in measured:
+        runs = {key: [r["timegan_runs"][key] for r in g] for key in ("discriminative", "discriminative_real")}
+        means = {key: [statistics.mean(v) for v in values] for key, values in runs.items()}
+        noise = {key: math.sqrt(statistics.mean(statistics.variance(v) for v in values))
+                 for key, values in runs.items()}
+        out.append(f"| {config} | {len(g)} x {len(runs['discriminative'][0])} | {spread(means['discriminative'])} "
+                   f"({spread(means['discriminative_real'])}) | {noise['discriminative']:.3f} "
+                   f"({noise['discriminative_real']:.3f}) |")
+    return out
+
+
 def main() -> None:
+    from domains.finance.record import CLASSIFIER_RUNS
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS))
     parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
@@ -331,17 +366,23 @@ def main() -> None:
     parser.add_argument("--rotate-holdout", action="store_true",
                         help="seed s holds out fold s mod k of the blocked split (k = 5): over k seeds every "
                              "block is held out once, a blocked k-fold cross-validation; tabulated apart")
+    parser.add_argument("--classifier-runs", type=int, default=CLASSIFIER_RUNS,
+                        help="runs of TimeGAN's discriminator over which the record also averages the "
+                             "discriminative score, as TimeGAN's code does (1: only the single run)")
     parser.add_argument("--rescore", nargs="?", const="timegan", choices=list(RESCORED),
-                        help="measure the TimeGAN scores (timegan, the default) or the long-path facts and "
-                             "privacy (paths) of the stored rows of --datasets and --configs again (with "
-                             "--rotate-holdout, of the rotating rows), keeping their other figures")
+                        help="measure the TimeGAN scores (timegan, the default), the discriminative score over "
+                             "--classifier-runs runs (runs) or the long-path facts and privacy (paths) of the "
+                             "stored rows of --datasets and --configs again (with --rotate-holdout, of the "
+                             "rotating rows), keeping their other figures")
     parser.add_argument("--only", choices=list(RESCORED), help=argparse.SUPPRESS)
     parser.add_argument("--one", nargs=2, metavar=("DATASET", "CONFIG"), help=argparse.SUPPRESS)
     parser.add_argument("--fold", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.classifier_runs < 1 or (args.rescore == "runs" and args.classifier_runs < 2):
+        parser.error("--classifier-runs must be at least 1, and at least 2 with --rescore runs")
     if args.one:
         print(json.dumps(one(*args.one, args.seed, args.long_paths, args.long_length, args.cost_paths, args.fold,
-                             args.only)))
+                             args.only, args.classifier_runs)))
         return
     if not (args.from_rows or args.append or args.rescore):
         Path(args.rows).unlink(missing_ok=True)

@@ -92,22 +92,57 @@ class RealWindows(NamedTuple):
         return discriminative_score(real, other, seed=seed, **TIMEGAN["discriminative"], **test)
 
 
+# TimeGAN's code reports the mean of its scores over 10 runs of the post-hoc networks
+# (`metric_iteration`), so the published figures are such means. One run of the discriminator
+# swings by several hundredths for the same windows (its test side is a few hundred windows, and
+# its few units sometimes learn nothing), so a record of single runs spreads wide over seeds.
+CLASSIFIER_RUNS = 10
+
+
+class ScoredWindows(NamedTuple):
+    """The windows one row's TimeGAN scores are measured on: the real side, and the synthetic
+    windows drawn for each score in the order `timegan_scores` draws them."""
+
+    real: RealWindows
+    synthetic: np.ndarray  # as many as the real training windows, or all there are
+    synthetic_blocked: np.ndarray
+    synthetic_predictive: np.ndarray
+    real_predictive: np.ndarray
+
+    @classmethod
+    def of(cls, split: Split, synthetic_published: pd.DataFrame, window: int, seed: int) -> "ScoredWindows":
+        real = RealWindows.of(split, window)
+        synthetic = real.scaled(synthetic_level_windows(synthetic_published, real.columns, window))
+        rng = np.random.default_rng(seed)
+        n = min(len(real.train), len(synthetic))
+        same = lambda x: x[rng.choice(len(x), min(n, len(x)), replace=False)]  # noqa: E731
+        return cls(real, same(synthetic), same(synthetic), same(synthetic), same(real.train))
+
+
 def timegan_scores(split: Split, synthetic_published: pd.DataFrame, window: int, seed: int) -> dict[str, float]:
-    """Discriminative and predictive scores on price levels, and their real-data baselines."""
-    real = RealWindows.of(split, window)
-    synthetic = real.scaled(synthetic_level_windows(synthetic_published, real.columns, window))
-    rng = np.random.default_rng(seed)
-    same = lambda x, n: x[rng.choice(len(x), min(n, len(x)), replace=False)]  # noqa: E731
-    n = min(len(real.train), len(synthetic))
+    """Discriminative and predictive scores on price levels, and their real-data baselines (one
+    run of each network)."""
+    w = ScoredWindows.of(split, synthetic_published, window, seed)
+    real = w.real
     return {
-        "discriminative": real.discriminative(same(synthetic, n), seed),
+        "discriminative": real.discriminative(w.synthetic, seed),
         "discriminative_real": real.discriminative(real.holdout, seed),
-        "discriminative_blocked": real.discriminative(same(synthetic, n), seed, blocked=True),
+        "discriminative_blocked": real.discriminative(w.synthetic_blocked, seed, blocked=True),
         "discriminative_blocked_real": real.discriminative(real.holdout, seed, blocked=True),
-        "predictive": predictive_score(same(synthetic, n), real.holdout, seed=seed, **TIMEGAN["predictive"]),
-        "predictive_real": predictive_score(same(real.train, n), real.holdout, seed=seed, **TIMEGAN["predictive"]),
-        "windows": n,
+        "predictive": predictive_score(w.synthetic_predictive, real.holdout, seed=seed, **TIMEGAN["predictive"]),
+        "predictive_real": predictive_score(w.real_predictive, real.holdout, seed=seed, **TIMEGAN["predictive"]),
+        "windows": len(w.synthetic),
     }
+
+
+def discriminative_runs(split: Split, synthetic_published: pd.DataFrame, window: int, seed: int,
+                        runs: int = CLASSIFIER_RUNS) -> dict[str, list[float]]:
+    """TimeGAN's discriminative score of the synthetic windows and of the real holdout over
+    `runs` classifier runs (seeds `seed`, `seed + 1`, ...) on the windows `timegan_scores`
+    scores: its code reports their mean. Run 0 is `timegan_scores`' own."""
+    w = ScoredWindows.of(split, synthetic_published, window, seed)
+    return {"discriminative": [w.real.discriminative(w.synthetic, seed + r) for r in range(runs)],
+            "discriminative_real": [w.real.discriminative(w.real.holdout, seed + r) for r in range(runs)]}
 
 
 def restarted_windows(blocks: list[pd.DataFrame], columns: list[str], window: int, rng: np.random.Generator

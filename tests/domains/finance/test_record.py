@@ -7,9 +7,9 @@ from domains import get_domain
 from synthpipe.errors import InputDataError
 from domains.finance.evaluation import ATTACK_DRAWS, fit_codec
 from domains.base import Split
-from domains.finance.record import (hill_tail_index, level_windows, long_path_distances, privacy_scores,
-                                    privacy_yardsticks, real_privacy_reference, restarted_windows,
-                                    synthetic_level_windows, volatility_classes)
+from domains.finance.record import (TIMEGAN, discriminative_runs, hill_tail_index, level_windows,
+                                    long_path_distances, privacy_scores, privacy_yardsticks, real_privacy_reference,
+                                    restarted_windows, synthetic_level_windows, timegan_scores, volatility_classes)
 from domains.finance.windows import days, segments, windows_of
 from validation.privacy import nearest_neighbours
 
@@ -55,6 +55,23 @@ def test_level_windows_of_real_blocks_and_synthetic_paths(market_frame):
     flat = synthetic_level_windows(published, columns, 24)
     assert flat.shape == (3, 24, len(columns))
     assert np.allclose(flat[:, 0], flat[:, -1])  # zero returns: every level stays where it started
+
+
+def test_discriminative_runs_start_with_the_single_run_the_timegan_scores_report(market_frame, monkeypatch):
+    # The paper's networks, trained for a few steps: what is checked is which windows and seeds
+    # each run scores, not how well the networks learn.
+    for score, steps in (("discriminative", 40), ("predictive", 5)):
+        monkeypatch.setitem(TIMEGAN, score, {**TIMEGAN[score], "steps": steps})
+    split = finance.split(market_frame, finance.profile("quick"))
+    codec = fit_codec(split.train)
+    changes = np.random.default_rng(0).normal(0, 0.01, (400, 24, len(codec.feature_names))).astype(np.float32)
+    published = finance.decode(changes, split.train, seed=0)
+    single = timegan_scores(split, published, 24, seed=3)
+    runs = discriminative_runs(split, published, 24, seed=3, runs=3)
+    assert [len(v) for v in runs.values()] == [3, 3]
+    assert runs["discriminative"][0] == single["discriminative"]
+    assert runs["discriminative_real"][0] == single["discriminative_real"]
+    assert len(set(runs["discriminative_real"])) > 1  # each run trains and tests its own classifier
 
 
 def test_privacy_scores_catch_replayed_history(market_frame):

@@ -9,7 +9,8 @@ fit on the training blocks, then
 * TimeGAN protocol (domains/finance/record.py): as many 24-day synthetic windows as real
   training windows, decoded to price levels, min-max scaled; discriminative score against the
   real training windows, predictive score (train on synthetic, test on real holdout) beside the
-  real-on-real one;
+  real-on-real one; the discriminative score also as the mean over `--classifier-runs` runs of
+  the classifier, as TimeGAN's code reports it;
 * long paths: `--long-paths` paths of `--long-length` days; distances of their stylized facts to
   the real history (1- and 20-day return EMD, ACF of r, |r|, r^2 to lag 100, leverage, tail index);
 * privacy on every 24-day stretch of the long paths;
@@ -190,6 +191,11 @@ def rescore(args) -> None:
             # sample the same as when the row was run.
             print(f"  its long-path facts differ from the stored ones: {row['long']} -> {measured['long']}",
                   file=sys.stderr)
+        if "timegan_runs" in measured and "timegan" in row and not math.isclose(
+                measured["timegan_runs"]["discriminative"][0], row["timegan"]["discriminative"], abs_tol=1e-9):
+            # Run 0 is the single run the row stored (same windows, same classifier seed).
+            print(f"  its first classifier run differs from the stored score: {row['timegan']['discriminative']} -> "
+                  f"{measured['timegan_runs']['discriminative'][0]}", file=sys.stderr)
         with open(args.rows, "r+") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             rows = parse_rows(handle.read())
@@ -422,7 +428,11 @@ The closer-to-train share is the mean over 20 random subsamples of the training 
 as the holdout has), and the membership attack takes every real window as a query
 (domains/finance/evaluation.py, `distance_attacks`); rows run before had their long paths drawn
 again and measured with `--rescore paths` (listed above), which found their stylized facts as run
-(to float precision).
+(to float precision). The discriminative score over classifier runs was added to stored rows with
+`--rescore runs` (listed above): for `mdn-gru` and `block-bootstrap` the first run reproduces the
+row's single run exactly; the windows of `garch-t`'s refitted models did not come out the same as
+when its rows were run, so its first run differs from the stored single run (by up to 0.05 on the
+joint set) and its runs describe the refitted models.
 
 The first row of each TimeGAN table is real data: every training window keeps its first day and
 then moves as a window of another training block did (`restarted_windows`). Its moves and how the

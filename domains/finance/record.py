@@ -93,9 +93,10 @@ class RealWindows(NamedTuple):
 
 
 # TimeGAN's code reports the mean of its scores over 10 runs of the post-hoc networks
-# (`metric_iteration`), so the published figures are such means. One run of the discriminator
-# swings by several hundredths for the same windows (its test side is a few hundred windows, and
-# its few units sometimes learn nothing), so a record of single runs spreads wide over seeds.
+# (`metric_iteration`), so the published figures are such means. On the joint default data one
+# run of the discriminator strays from the mean of ten on the same windows by 0.03-0.06 (sd; its
+# test side is a few hundred windows, and its few units sometimes learn little), so a record of
+# single runs spreads wide over seeds (bench/BENCHMARKS.md, the finance record).
 CLASSIFIER_RUNS = 10
 
 

@@ -69,7 +69,8 @@ def one(dataset: str, config: str, seed: int, long_paths: int, long_length: int,
     from domains import get_domain
     from domains.finance.domain import draw_paths
     from domains.finance.evaluation import fit_codec
-    from domains.finance.record import discriminative_runs, long_path_scores, privacy_scores, timegan_scores
+    from domains.finance.record import (ScoredWindows, discriminative_runs, long_path_scores, privacy_scores,
+                                        timegan_scores)
     from domains.finance.windows import days, segments
 
     name, profile_name, overrides, cap = CONFIGS[config]
@@ -89,11 +90,12 @@ def one(dataset: str, config: str, seed: int, long_paths: int, long_length: int,
         n_windows = sum(max(len(part) - profile.window + 1, 0) for part in segments(split.train))
         n_windows = min(n_windows, cap or n_windows)
         _, windows = finance.sample(model, split, {"n": n_windows, "length": profile.window}, seed)
-        runs = {"timegan_runs": discriminative_runs(split, windows, profile.window, seed, classifier_runs)} \
-            if classifier_runs > 1 else {}
+        scored = ScoredWindows.of(split, windows, profile.window, seed)
+        measured_runs = discriminative_runs(scored, seed, classifier_runs)
+        runs = {"timegan_runs": measured_runs} if classifier_runs > 1 else {}
         if only == "runs":
             return runs
-        scores = timegan_scores(split, windows, profile.window, seed)
+        scores = timegan_scores(scored, seed, measured_runs)
         if only == "timegan":
             return {"timegan": scores}
 

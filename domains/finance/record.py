@@ -120,30 +120,29 @@ class ScoredWindows(NamedTuple):
         return cls(real, same(synthetic), same(synthetic), same(synthetic), same(real.train))
 
 
-def timegan_scores(split: Split, synthetic_published: pd.DataFrame, window: int, seed: int) -> dict[str, float]:
+def discriminative_runs(w: ScoredWindows, seed: int, runs: int = CLASSIFIER_RUNS) -> dict[str, list[float]]:
+    """TimeGAN's discriminative score of the synthetic windows and of the real holdout over
+    `runs` classifier runs (seeds `seed`, `seed + 1`, ...): its code reports their mean. Run 0
+    is the single run `timegan_scores` reports."""
+    return {"discriminative": [w.real.discriminative(w.synthetic, seed + r) for r in range(runs)],
+            "discriminative_real": [w.real.discriminative(w.real.holdout, seed + r) for r in range(runs)]}
+
+
+def timegan_scores(w: ScoredWindows, seed: int, runs: dict[str, list[float]] | None = None) -> dict[str, float]:
     """Discriminative and predictive scores on price levels, and their real-data baselines (one
-    run of each network)."""
-    w = ScoredWindows.of(split, synthetic_published, window, seed)
+    run of each network). Given the `discriminative_runs` of the same windows and seed, their
+    first runs are the discriminative scores, not measured again."""
     real = w.real
+    runs = runs or discriminative_runs(w, seed, runs=1)
     return {
-        "discriminative": real.discriminative(w.synthetic, seed),
-        "discriminative_real": real.discriminative(real.holdout, seed),
+        "discriminative": runs["discriminative"][0],
+        "discriminative_real": runs["discriminative_real"][0],
         "discriminative_blocked": real.discriminative(w.synthetic_blocked, seed, blocked=True),
         "discriminative_blocked_real": real.discriminative(real.holdout, seed, blocked=True),
         "predictive": predictive_score(w.synthetic_predictive, real.holdout, seed=seed, **TIMEGAN["predictive"]),
         "predictive_real": predictive_score(w.real_predictive, real.holdout, seed=seed, **TIMEGAN["predictive"]),
         "windows": len(w.synthetic),
     }
-
-
-def discriminative_runs(split: Split, synthetic_published: pd.DataFrame, window: int, seed: int,
-                        runs: int = CLASSIFIER_RUNS) -> dict[str, list[float]]:
-    """TimeGAN's discriminative score of the synthetic windows and of the real holdout over
-    `runs` classifier runs (seeds `seed`, `seed + 1`, ...) on the windows `timegan_scores`
-    scores: its code reports their mean. Run 0 is `timegan_scores`' own."""
-    w = ScoredWindows.of(split, synthetic_published, window, seed)
-    return {"discriminative": [w.real.discriminative(w.synthetic, seed + r) for r in range(runs)],
-            "discriminative_real": [w.real.discriminative(w.real.holdout, seed + r) for r in range(runs)]}
 
 
 def restarted_windows(blocks: list[pd.DataFrame], columns: list[str], window: int, rng: np.random.Generator

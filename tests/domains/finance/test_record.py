@@ -7,7 +7,7 @@ from domains import get_domain
 from synthpipe.errors import InputDataError
 from domains.finance.evaluation import ATTACK_DRAWS, fit_codec
 from domains.base import Split
-from domains.finance.record import (TIMEGAN, discriminative_runs, hill_tail_index, level_windows,
+from domains.finance.record import (TIMEGAN, ScoredWindows, discriminative_runs, hill_tail_index, level_windows,
                                     long_path_distances, privacy_scores, privacy_yardsticks, real_privacy_reference,
                                     restarted_windows, synthetic_level_windows, timegan_scores, volatility_classes)
 from domains.finance.windows import days, segments, windows_of
@@ -66,8 +66,8 @@ def test_discriminative_runs_start_with_the_single_run_the_timegan_scores_report
     codec = fit_codec(split.train)
     changes = np.random.default_rng(0).normal(0, 0.01, (400, 24, len(codec.feature_names))).astype(np.float32)
     published = finance.decode(changes, split.train, seed=0)
-    single = timegan_scores(split, published, 24, seed=3)
-    runs = discriminative_runs(split, published, 24, seed=3, runs=3)
+    single = timegan_scores(ScoredWindows.of(split, published, 24, seed=3), seed=3)
+    runs = discriminative_runs(ScoredWindows.of(split, published, 24, seed=3), seed=3, runs=3)
     assert [len(v) for v in runs.values()] == [3, 3]
     assert runs["discriminative"][0] == single["discriminative"]
     assert runs["discriminative_real"][0] == single["discriminative_real"]

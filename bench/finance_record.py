@@ -168,12 +168,13 @@ def rescore(args) -> None:
     (`runs`), or only its long paths are drawn, as many as the row drew, and given their
     stylized facts and privacy (`paths`). Its other figures stay as they were run, so use
     it only after a change that leaves those alone. Each new figure is written back under a lock
-    on the rows file, so runs over different configurations may share it."""
+    on the rows file, so runs over different configurations may share it; with `--resume`, rows
+    this same command measured before it was stopped are left as they are."""
     import fcntl
 
     key, _ = RESCORED[args.rescore]
-    todo = [r for r in read_rows(Path(args.rows)) if r["dataset"] in args.datasets and r["config"] in args.configs
-            and ("fold" in r) == args.rotate_holdout]
+    command = command_line(__file__, [a for a in sys.argv[1:] if a != "--resume"])
+    todo = rows_to_rescore(read_rows(Path(args.rows)), args, command if args.resume else None)
     for row in todo:
         fold = ["--fold", str(row["fold"])] if "fold" in row else []
         sizes = ["--long-paths", str(row["long_paths"][0]), "--long-length", str(row["long_paths"][1]),
@@ -203,10 +204,19 @@ def rescore(args) -> None:
             rows = parse_rows(handle.read())
             for stored in rows:
                 if row_key(stored) == row_key(row):
-                    stored.update(measured, **{key: command_line(__file__)})
+                    stored.update(measured, **{key: command})
             handle.seek(0)
             handle.write("".join(json.dumps(r) + "\n" for r in rows))
             handle.truncate()
+
+
+def rows_to_rescore(rows: list[dict], args, resumed: str | None = None) -> list[dict]:
+    """The stored rows `--rescore` measures again: those of the chosen datasets and configurations
+    (rotating-holdout rows only with `--rotate-holdout`), less, when `resumed` names a rescore
+    command, the rows that command already measured."""
+    key, _ = RESCORED[args.rescore]
+    return [r for r in rows if r["dataset"] in args.datasets and r["config"] in args.configs
+            and ("fold" in r) == args.rotate_holdout and (resumed is None or r.get(key) != resumed)]
 
 
 def read_rows(path: Path) -> list[dict]:
@@ -382,12 +392,17 @@ def main() -> None:
                              "--classifier-runs runs (runs) or the long-path facts and privacy (paths) of the "
                              "stored rows of --datasets and --configs again (with --rotate-holdout, of the "
                              "rotating rows), keeping their other figures")
+    parser.add_argument("--resume", action="store_true",
+                        help="with --rescore: skip the rows this same --rescore command already measured, "
+                             "e.g. to go on after it was stopped")
     parser.add_argument("--only", choices=list(RESCORED), help=argparse.SUPPRESS)
     parser.add_argument("--one", nargs=2, metavar=("DATASET", "CONFIG"), help=argparse.SUPPRESS)
     parser.add_argument("--fold", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.classifier_runs < 1 or (args.rescore == "runs" and args.classifier_runs < 2):
         parser.error("--classifier-runs must be at least 1, and at least 2 with --rescore runs")
+    if args.resume and not args.rescore:
+        parser.error("--resume goes with --rescore")
     if args.one:
         print(json.dumps(one(*args.one, args.seed, args.long_paths, args.long_length, args.cost_paths, args.fold,
                              args.only, args.classifier_runs)))

@@ -14,10 +14,12 @@ days whose 1-99 % spread is about 0.8 of the real one (its mixture fits the core
 tails). Over five seeds of the finance record (bench/BENCHMARKS.md, `mdn-gru-mapped-*`) the map
 cut the EMD of daily returns by a quarter to a half (S&P 500: 0.084 to 0.041 with `quick`, 0.060
 to 0.045 with `full`; joint set: 0.098 to 0.049, 0.096 to 0.051) and the joint set's tail-index
-distance to the real history from 0.49-0.54 to 0.11. But with the `quick` profile on the joint set
-it raised the membership AUC from 0.549 to 0.571, past the 0.55 target, and on the S&P 500 with
-`full` it moved the 20-day return EMD (0.101 to 0.139) and the tail index (0.105 to 0.226) away.
-So it is an option, not the default.
+distance to the real history from 0.49-0.54 to 0.11, and on the joint set TimeGAN's
+discriminative score (the mean of 10 classifier runs) from 0.102 to 0.090 with `quick` and from
+0.103 to 0.098 with `full`, both within the spread over seeds. But with the `quick` profile on the
+joint set it raised the membership AUC from 0.549 to 0.571, past the 0.55 target, and on the S&P
+500 with `full` it moved the 20-day return EMD (0.101 to 0.139) and the tail index (0.105 to
+0.226) away. So it is an option, not the default.
 
 With `tails="student-t"` each component is a multivariate Student t with its own learned degrees
 of freedom (above 2.5) instead of a Gaussian. The Gaussian mixture fits the core of the days and
@@ -26,9 +28,9 @@ data its paths' daily variance is 0.66 of the data's, and a day of the holdout b
 28.4 nats per feature, where Student-t components give 0.89 and 2.5 (S&P 500: 0.72 and 0.76,
 against 0.94 and 0.69). On the finance record (joint set, quick, five seeds) Student-t
 components bring the blocked discriminative score from 0.106 to 0.026 and the daily-return EMD
-from 0.098 to 0.068; but TimeGAN's own discriminative score rises from 0.085 to 0.157 and the
-20-day return EMD from 0.142 to 0.203 (with `full`: 0.096 to 0.200 and 0.149 to 0.274), so
-Gaussian components stay the default.
+from 0.098 to 0.068; but TimeGAN's own discriminative score (the mean of 10 classifier runs)
+rises from 0.102 to 0.166 and the 20-day return EMD from 0.142 to 0.203 (with `full`: 0.103 to
+0.208 and 0.149 to 0.274), so Gaussian components stay the default.
 
 Given `LevelledSequences`, the GRU also sees the running level of the named features (e.g. the
 VIX, not only its daily change) at every step, so a path that starts or drifts high reverts

@@ -446,10 +446,10 @@ as the holdout has), and the membership attack takes every real window as a quer
 (domains/finance/evaluation.py, `distance_attacks`); rows run before had their long paths drawn
 again and measured with `--rescore paths` (listed above), which found their stylized facts as run
 (to float precision). The discriminative score over classifier runs was added to stored rows with
-`--rescore runs` (listed above): for `mdn-gru` and `block-bootstrap` the first run reproduces the
-row's single run exactly; the windows of `garch-t`'s refitted models did not come out the same as
-when its rows were run, so its first run differs from the stored single run (by up to 0.05 on the
-joint set) and its runs describe the refitted models.
+`--rescore runs` (listed above): for `mdn-gru`, `block-bootstrap` and SDV PAR the first run
+reproduces the row's single run exactly; the windows of `garch-t`'s refitted models did not come
+out the same as when its rows were run, so its first run differs from the stored single run (by up
+to 0.05 on the joint set) and its runs describe the refitted models.
 
 The first row of each TimeGAN table is real data: every training window keeps its first day and
 then moves as a window of another training block did (`restarted_windows`). Its moves and how the
